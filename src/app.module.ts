@@ -1,0 +1,47 @@
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { PaginationInterceptor } from './common/http/pagination.interceptor';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { buildLoggerParams } from './common/logging/logger.options';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ProblemsModule } from './problems/problems.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Where JSON log lines go (stdout by default; tests capture them). */
+  logDestination?: DestinationStream;
+  /** Extra modules composed into the app (tests, demos). */
+  imports?: ModuleMetadata['imports'];
+}
+
+/** Composes the feature modules and the global filter, pipe and interceptors. No business providers here. */
+@Module({})
+export class AppModule {
+  static register(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        LoggerModule.forRoot(buildLoggerParams(options.config, options.logDestination)),
+        DatabaseModule,
+        MetricsModule,
+        HealthModule,
+        ProblemsModule,
+        ...(options.imports ?? []),
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: PaginationInterceptor },
+      ],
+    };
+  }
+}

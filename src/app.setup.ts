@@ -1,0 +1,70 @@
+import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+
+import { writeProblem } from './common/errors/problem-details.filter';
+import { PAGINATION_HEADER } from './common/http/pagination';
+import { assignRequestId } from './common/http/request-id';
+import type { AppConfig } from './config/app-config';
+import { AppModule, type AppModuleOptions } from './app.module';
+
+export type CreateAppOptions = Omit<AppModuleOptions, 'config'>;
+
+/** Builds the application exactly as production runs it; `main.ts` and the e2e harness both call this. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...options }), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  configureApp(app, config);
+  return app;
+}
+
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.use(helmet());
+  const { corsOrigins, bodyLimit } = config.http;
+  if (corsOrigins.length > 0) {
+    app.enableCors({ origin: corsOrigins, exposedHeaders: [PAGINATION_HEADER, 'X-Request-Id'] });
+  }
+  // The body parser runs before Nest's middleware (where pino-http lives), so the request id is assigned
+  // here first; pino-http keeps an id that is already set.
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    request.id = assignRequestId(request, response);
+    next();
+  });
+  app.useBodyParser('json', { limit: bodyLimit });
+  // Body-parser errors (malformed JSON, too large) never reach a Nest route, so this Express error handler
+  // writes the same problem body as the global filter, and the access log line pino-http would have written.
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    writeProblem(error, request, response, logger);
+    logger.warn(
+      { reqId: request.id, req: { method: request.method, path: request.path }, res: { statusCode: response.statusCode } },
+      'request rejected before routing',
+    );
+  });
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  app.enableShutdownHooks();
+  setUpOpenApi(app);
+}
+
+function setUpOpenApi(app: NestExpressApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tenantry')
+      .setDescription(
+        'Run many iPaaS.com subscriber companies as one fleet. Errors are RFC 9457 problem+json with a stable ' +
+          '`code`; lists take `pageNumber`/`pageSize` and answer with an `X-Pagination` header.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+}

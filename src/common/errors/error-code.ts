@@ -1,0 +1,47 @@
+/**
+ * Every stable error code Tenantry returns. Clients match on `code`, never on `title` or `detail`.
+ * A new code does not compile until `ERROR_CATALOG` gives it a status and a title.
+ */
+export enum ErrorCode {
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  MALFORMED_JSON = 'MALFORMED_JSON',
+  BAD_REQUEST = 'BAD_REQUEST',
+  UNAUTHORIZED = 'UNAUTHORIZED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  CONFLICT = 'CONFLICT',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  UNPROCESSABLE = 'UNPROCESSABLE',
+  RATE_LIMITED = 'RATE_LIMITED',
+  INTERNAL = 'INTERNAL',
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+}
+
+export interface ErrorCatalogEntry {
+  status: number;
+  title: string;
+}
+
+export const ERROR_CATALOG = {
+  [ErrorCode.VALIDATION_FAILED]: { status: 400, title: 'The request is not valid' },
+  [ErrorCode.MALFORMED_JSON]: { status: 400, title: 'The request body is not valid JSON' },
+  [ErrorCode.BAD_REQUEST]: { status: 400, title: 'Bad request' },
+  [ErrorCode.UNAUTHORIZED]: { status: 401, title: 'Authentication is required' },
+  [ErrorCode.FORBIDDEN]: { status: 403, title: 'Not allowed for this caller' },
+  [ErrorCode.NOT_FOUND]: { status: 404, title: 'Not found' },
+  [ErrorCode.METHOD_NOT_ALLOWED]: { status: 405, title: 'Method not allowed' },
+  [ErrorCode.CONFLICT]: { status: 409, title: 'Conflict with the current state' },
+  [ErrorCode.PAYLOAD_TOO_LARGE]: { status: 413, title: 'The request body is too large' },
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: { status: 415, title: 'Unsupported media type' },
+  [ErrorCode.UNPROCESSABLE]: { status: 422, title: 'The request cannot be processed' },
+  [ErrorCode.RATE_LIMITED]: { status: 429, title: 'Too many requests' },
+  [ErrorCode.INTERNAL]: { status: 500, title: 'Internal server error' },
+  [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<ErrorCode, ErrorCatalogEntry>;
+
+/** The problem `type` URI of a code; `GET /v1/problems/{code}` describes it. */
+export function problemTypeUri(code: ErrorCode): string {
+  return `/v1/problems/${code}`;
+}

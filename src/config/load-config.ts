@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+import { AppConfig } from './app-config';
+import { describeVariables } from './environment.metadata';
+import { EnvironmentVariables } from './environment.schema';
+
+export type RawEnvironment = Record<string, string | undefined>;
+
+/** Raised when the environment is invalid; the message lists every problem, one per line. */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+// Values that show a secret was never set for real. Checked in production only.
+const PLACEHOLDER_PATTERN = /change[-_ ]?me|placeholder|example|dummy|secret|password|todo|xxx|^(.)\1+$/i;
+
+function flattenErrors(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) => {
+    const messages = Object.values(error.constraints ?? {});
+    // Never echo the rejected value: it may be a secret.
+    return messages.map((message) => `${error.property}: ${message}`);
+  });
+}
+
+/**
+ * Builds the typed configuration from an environment map. Blank values count as unset, so a `.env` copied
+ * from `.env.example` behaves like no `.env` at all.
+ */
+export function loadConfig(raw: RawEnvironment): AppConfig {
+  const variables = describeVariables(new EnvironmentVariables());
+  const input: Record<string, string> = {};
+  for (const { name } of variables) {
+    const value = raw[name];
+    if (value !== undefined && value.trim() !== '') {
+      input[name] = value;
+    }
+  }
+
+  const env = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
+  const problems = flattenErrors(validateSync(env, { whitelist: false }));
+
+  if (env.NODE_ENV === 'production') {
+    for (const { name, sensitive } of variables) {
+      const value: unknown = env[name as keyof EnvironmentVariables];
+      if (sensitive && typeof value === 'string' && PLACEHOLDER_PATTERN.test(value)) {
+        problems.push(`${name}: looks like a placeholder; set a real secret in production`);
+      }
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigValidationError(problems);
+  }
+  return new AppConfig(env);
+}
+
+/**
+ * The one place that reads `process.env`. A `.env` file in the working directory is read when present;
+ * variables already set in the environment win over it.
+ */
+export function loadConfigFromProcess(envFile = '.env'): AppConfig {
+  if (existsSync(envFile)) {
+    process.loadEnvFile(envFile);
+  }
+  return loadConfig(process.env);
+}

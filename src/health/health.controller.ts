@@ -1,0 +1,34 @@
+import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, type HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+
+import { ApiProblemResponses } from '../common/http/api-problem.decorator';
+import { AppConfig } from '../config/app-config';
+
+@ApiTags('service')
+@Controller({ version: VERSION_NEUTRAL })
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Liveness: the process answers. No dependency is checked, so a slow database never restarts the pod. */
+  @Get('healthz')
+  @ApiOkResponse({ description: 'The process is alive' })
+  liveness(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: every dependency answers within its timeout. */
+  @Get('readyz')
+  @HealthCheck()
+  @ApiOkResponse({ description: 'Every dependency is ready' })
+  @ApiProblemResponses(503)
+  readiness(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: this.config.readiness.databaseTimeoutMs }),
+    ]);
+  }
+}

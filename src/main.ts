@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 
+import { Logger } from 'nestjs-pino';
+
 import { createApp } from './app.setup';
 import { ConfigValidationError, loadConfigFromProcess } from './config/load-config';
 
@@ -22,9 +24,14 @@ async function bootstrap(): Promise<void> {
     process.once(signal, () => setTimeout(() => process.exit(1), shutdownTimeoutMs).unref());
   }
   await app.listen(port, host);
+  const address = app.getHttpServer().address();
+  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+  app.get(Logger).log(`Tenantry listening on http://${host}:${boundPort}`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(`Tenantry failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Tenantry failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -43,7 +43,7 @@ export function loadConfig(raw: RawEnvironment): AppConfig {
   }
 
   const env = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
-  const problems = flattenErrors(validateSync(env, { whitelist: false }));
+  const problems = flattenErrors(validateSync(env, { stopAtFirstError: true }));
 
   if (env.NODE_ENV === 'production') {
     for (const { name, sensitive } of variables) {

@@ -15,12 +15,14 @@ const PROBLEM_TYPES: ProblemTypeDto[] = Object.values(ErrorCode).map((code) => (
 @Injectable()
 export class ProblemsService {
   list(query: ListProblemTypesQueryDto): Page<ProblemTypeDto> {
-    const matching = PROBLEM_TYPES.filter((problem) => query.status === undefined || problem.status === query.status);
+    const matching = PROBLEM_TYPES.filter(
+      (problem) => query.status === undefined || problem.status === query.status,
+    );
     return Page.slice(matching, query);
   }
 
   get(code: string): ProblemTypeDto {
-    const found = PROBLEM_TYPES.find((problem) => problem.code === code);
+    const found = PROBLEM_TYPES.find((problem) => problem.code === (code as ErrorCode));
     if (found === undefined) {
       throw AppError.notFound(`Problem type ${code}`);
     }

@@ -10,7 +10,9 @@ const PROBLEM_JSON = /^application\/problem\+json/;
 class FailingController {
   @Get('crash')
   crash(): never {
-    throw new Error('SQLITE_ERROR: no such table: staff_secrets (SELECT password FROM staff) at /srv/app/x.ts:1');
+    throw new Error(
+      'SQLITE_ERROR: no such table: staff_secrets (SELECT password FROM staff) at /srv/app/x.ts:1',
+    );
   }
 }
 
@@ -65,16 +67,24 @@ describe('HTTP conventions (problem+json, request ids, pagination, logs)', () =>
   });
 
   it('lists every invalid field in a VALIDATION_FAILED problem', async () => {
-    const response = await request(t.server).get('/v1/problems?pageSize=501&pageNumber=0&color=red').expect(400);
+    const response = await request(t.server)
+      .get('/v1/problems?pageSize=501&pageNumber=0&color=red')
+      .expect(400);
     expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
     expect(response.body.code).toBe('VALIDATION_FAILED');
     const fields = (response.body.errors as { field: string; message: string }[]).map((error) => error.field);
     expect(fields.sort()).toEqual(['color', 'pageNumber', 'pageSize']);
-    expect(response.body.errors).toContainEqual({ field: 'pageSize', message: 'pageSize must not be greater than 500' });
+    expect(response.body.errors).toContainEqual({
+      field: 'pageSize',
+      message: 'pageSize must not be greater than 500',
+    });
   });
 
   it('answers an unexpected error with a generic 500 that leaks nothing, and logs it with the request id', async () => {
-    const response = await request(t.server).get('/v1/test-failures/crash').set('X-Request-Id', 'boom-42').expect(500);
+    const response = await request(t.server)
+      .get('/v1/test-failures/crash')
+      .set('X-Request-Id', 'boom-42')
+      .expect(500);
     expect(response.headers['content-type']).toMatch(PROBLEM_JSON);
     expect(response.body).toEqual({
       type: '/v1/problems/INTERNAL',
@@ -105,14 +115,16 @@ describe('HTTP conventions (problem+json, request ids, pagination, logs)', () =>
 
   it('puts the request id, route, status and latency on the access log line', async () => {
     await request(t.server).get('/v1/problems/NOT_FOUND').set('X-Request-Id', 'access-log-1').expect(200);
-    const line = parsedLogs(t.logs).find((entry) => entry.reqId === 'access-log-1' && entry.msg === 'request completed');
+    const line = parsedLogs(t.logs).find(
+      (entry) => entry.reqId === 'access-log-1' && entry.msg === 'request completed',
+    );
     expect(line).toMatchObject({ route: '/v1/problems/:code', res: { statusCode: 200 } });
     expect(typeof line?.responseTime).toBe('number');
   });
 
   describe('X-Pagination', () => {
     const header = (response: request.Response): Record<string, unknown> =>
-      JSON.parse(response.headers['x-pagination'] as string) as Record<string, unknown>;
+      JSON.parse(response.headers['x-pagination']) as Record<string, unknown>;
 
     it('describes an empty list', async () => {
       const response = await request(t.server).get('/v1/problems?status=418').expect(200);
@@ -161,16 +173,28 @@ describe('HTTP conventions (problem+json, request ids, pagination, logs)', () =>
       expect(last.body).toEqual(all.slice((pages - 1) * 4));
       expect(header(last)).toMatchObject({ current_Page: pages, previous_Page: 'Yes', next_Page: 'No' });
 
-      const beyond = await request(t.server).get(`/v1/problems?pageSize=4&pageNumber=${pages + 1}`).expect(200);
+      const beyond = await request(t.server)
+        .get(`/v1/problems?pageSize=4&pageNumber=${pages + 1}`)
+        .expect(200);
       expect(beyond.body).toEqual([]);
-      expect(header(beyond)).toMatchObject({ total_Count: all.length, current_Page: pages + 1, next_Page: 'No' });
+      expect(header(beyond)).toMatchObject({
+        total_Count: all.length,
+        current_Page: pages + 1,
+        next_Page: 'No',
+      });
     });
   });
 
   it('never logs a secret sent in headers or bodies', async () => {
     const canary = 'secret-canary';
-    await request(t.server).get('/v1/problems').set('Authorization', canary).set('Cookie', `session=${canary}`);
-    await request(t.server).get('/v1/no-such-route').set('Authorization', `Bearer ${canary}`).set('X-Api-Key', canary);
+    await request(t.server)
+      .get('/v1/problems')
+      .set('Authorization', canary)
+      .set('Cookie', `session=${canary}`);
+    await request(t.server)
+      .get('/v1/no-such-route')
+      .set('Authorization', `Bearer ${canary}`)
+      .set('X-Api-Key', canary);
     await request(t.server)
       .post('/v1/problems')
       .set('Authorization', canary)
@@ -183,7 +207,10 @@ describe('HTTP conventions (problem+json, request ids, pagination, logs)', () =>
   });
 
   it('sets helmet security headers and no CORS headers by default', async () => {
-    const response = await request(t.server).get('/healthz').set('Origin', 'https://evil.example').expect(200);
+    const response = await request(t.server)
+      .get('/healthz')
+      .set('Origin', 'https://evil.example')
+      .expect(200);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-powered-by']).toBeUndefined();
     expect(response.headers['access-control-allow-origin']).toBeUndefined();

@@ -28,7 +28,10 @@ export function makeTempDirectory(prefix = 'tenantry-test-'): string {
  * Boots the real AppModule through `createApp` (the function main.ts uses) on its own temp SQLite file,
  * capturing log lines in memory.
  */
-export async function startTestApp(env: RawEnvironment = {}, options: CreateAppOptions = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: RawEnvironment = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
   const directory = makeTempDirectory();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -41,7 +44,10 @@ export async function startTestApp(env: RawEnvironment = {}, options: CreateAppO
     throw new Error(`Refusing to run tests against a database outside ${tmpdir()}: ${database.path}`);
   }
   const logs: string[] = [];
-  const app = await createApp(config, { logDestination: { write: (line: string) => logs.push(line) }, ...options });
+  const app = await createApp(config, {
+    logDestination: { write: (line: string) => logs.push(line) },
+    ...options,
+  });
   await app.init();
   return {
     app,

@@ -22,7 +22,12 @@ export interface ErrorLogger {
 }
 
 /** Shared with the Express error middleware that catches body-parser errors before Nest routing. */
-export function writeProblem(exception: unknown, request: Request, response: Response, logger: ErrorLogger): void {
+export function writeProblem(
+  exception: unknown,
+  request: Request,
+  response: Response,
+  logger: ErrorLogger,
+): void {
   const requestId = typeof request.id === 'string' ? request.id : undefined;
   const { body, headers, unexpected } = resolveProblem(exception, { requestId, path: request.path });
   if (unexpected) {

@@ -57,11 +57,7 @@ const BODY_PARSER_DETAIL: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.BAD_REQUEST]: 'The request body could not be read',
 };
 
-function problem(
-  code: ErrorCode,
-  detail: string,
-  extra: Partial<ProblemDetails> = {},
-): ProblemDetails {
+function problem(code: ErrorCode, detail: string, extra: Partial<ProblemDetails> = {}): ProblemDetails {
   const { status, title } = ERROR_CATALOG[code];
   return { type: problemTypeUri(code), title, status, detail, code, ...extra };
 }
@@ -95,7 +91,10 @@ function isBodyParserError(error: unknown): error is { type: string; status?: nu
 }
 
 /** Turns anything thrown into a safe problem body. Only `AppError.detail` and framework messages are shown. */
-export function resolveProblem(error: unknown, context: { requestId?: string; path?: string }): ResolvedProblem {
+export function resolveProblem(
+  error: unknown,
+  context: { requestId?: string; path?: string },
+): ResolvedProblem {
   let body: ProblemDetails;
   let headers: Record<string, string> = {};
   let unexpected = false;

@@ -36,7 +36,11 @@ export class Page<T> {
     readonly pageSize: number,
   ) {}
 
-  static of<T>(items: T[], totalCount: number, query: Pick<PaginationQueryDto, 'pageNumber' | 'pageSize'>): Page<T> {
+  static of<T>(
+    items: T[],
+    totalCount: number,
+    query: Pick<PaginationQueryDto, 'pageNumber' | 'pageSize'>,
+  ): Page<T> {
     return new Page(items, totalCount, query.pageNumber, query.pageSize);
   }
 
@@ -68,7 +72,10 @@ export class Page<T> {
 }
 
 /** Documents a paginated list: a JSON array body and the `X-Pagination` header. */
-export function ApiPaginatedResponse(itemType: ClassType<unknown>, description = 'One page of results'): MethodDecorator {
+export function ApiPaginatedResponse(
+  itemType: ClassType<unknown>,
+  description = 'One page of results',
+): MethodDecorator {
   return applyDecorators(
     ApiOkResponse({
       description,

@@ -39,7 +39,11 @@ export function buildLoggerParams(config: AppConfig, destination?: DestinationSt
         // pino-http asks at the start and at the end of a request; the route is known only at the end.
         customProps: (request, response) => (response.writableEnded ? { route: routeOf(request) } : {}),
         customLogLevel: (_request, response, error) =>
-          error !== undefined || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+          error !== undefined || response.statusCode >= 500
+            ? 'error'
+            : response.statusCode >= 400
+              ? 'warn'
+              : 'info',
         serializers: {
           req: (request: IncomingMessage & { id?: unknown }) => ({
             id: request.id,

@@ -15,7 +15,10 @@ import { AppModule, type AppModuleOptions } from './app.module';
 export type CreateAppOptions = Omit<AppModuleOptions, 'config'>;
 
 /** Builds the application exactly as production runs it; `main.ts` and the e2e harness both call this. */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, ...options }), {
     bufferLogs: true,
     bodyParser: false,
@@ -45,7 +48,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     writeProblem(error, request, response, logger);
     logger.warn(
-      { reqId: request.id, req: { method: request.method, path: request.path }, res: { statusCode: response.statusCode } },
+      {
+        reqId: request.id,
+        req: { method: request.method, path: request.path },
+        res: { statusCode: response.statusCode },
+      },
       'request rejected before routing',
     );
   });

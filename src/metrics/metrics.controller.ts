@@ -29,7 +29,10 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus metrics in text format', schema: { type: 'string' } })
   @ApiProblemResponses(401)
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
     const token = this.config.metricsToken;
     if (token !== undefined && !sameSecret(authorization ?? '', `Bearer ${token}`)) {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');

@@ -59,4 +59,54 @@ export class AppConfig {
   get metricsToken(): string | undefined {
     return this.env.METRICS_TOKEN;
   }
+
+  get vault(): { keys?: string; activeKey?: string; keyFile: string } {
+    return {
+      keys: this.env.VAULT_KEYS,
+      activeKey: this.env.VAULT_ACTIVE_KEY,
+      keyFile: resolve(this.env.VAULT_KEY_FILE),
+    };
+  }
+
+  /** True when the built-in emulator is the vendor (IPAAS_BASE_URL=sandbox). */
+  get isSandbox(): boolean {
+    return this.env.IPAAS_BASE_URL === 'sandbox';
+  }
+
+  get ipaas(): IpaasSettings {
+    return {
+      baseUrl: this.env.IPAAS_BASE_URL,
+      authHeaderFormat: this.env.IPAAS_AUTH_HEADER_FORMAT,
+      timeoutMs: this.env.IPAAS_TIMEOUT_MS,
+      maxResponseBytes: this.env.IPAAS_MAX_RESPONSE_BYTES,
+      globalRatePerSecond: this.env.IPAAS_GLOBAL_RATE_PER_SECOND,
+      companyRatePerSecond: this.env.IPAAS_COMPANY_RATE_PER_SECOND,
+      companyConcurrency: this.env.IPAAS_COMPANY_CONCURRENCY,
+      maxRetries: this.env.IPAAS_MAX_RETRIES,
+      retryBaseMs: this.env.IPAAS_RETRY_BASE_MS,
+      retryMaxMs: this.env.IPAAS_RETRY_MAX_MS,
+      retryAfterCapMs: this.env.IPAAS_RETRY_AFTER_CAP_MS,
+      tokenRefreshMarginMs: this.env.IPAAS_TOKEN_REFRESH_MARGIN_MS,
+      circuitFailureThreshold: this.env.IPAAS_CIRCUIT_FAILURE_THRESHOLD,
+      circuitOpenMs: this.env.IPAAS_CIRCUIT_OPEN_MS,
+    };
+  }
+}
+
+export interface IpaasSettings {
+  /** `sandbox` or the vendor's base URL. */
+  baseUrl: string;
+  authHeaderFormat: 'raw' | 'bearer';
+  timeoutMs: number;
+  maxResponseBytes: number;
+  globalRatePerSecond: number;
+  companyRatePerSecond: number;
+  companyConcurrency: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  retryAfterCapMs: number;
+  tokenRefreshMarginMs: number;
+  circuitFailureThreshold: number;
+  circuitOpenMs: number;
 }

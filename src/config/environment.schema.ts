@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -100,4 +101,115 @@ export class EnvironmentVariables {
   @MinLength(16)
   @MaxLength(512)
   METRICS_TOKEN?: string;
+
+  @Describe(
+    'Vault key ring: comma-separated `kid:base64-of-32-bytes`. Empty outside production: a key is generated into ' +
+      'VAULT_KEY_FILE on first start (with a warning). Required in production.',
+  )
+  @Sensitive()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{40,}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{40,})*$/, {
+    message: 'VAULT_KEYS must be kid:base64-32-bytes[,kid:base64-32-bytes…]',
+  })
+  VAULT_KEYS?: string;
+
+  @Describe('Key id (kid) in VAULT_KEYS that encrypts new secrets. Default: the last key listed.')
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'VAULT_ACTIVE_KEY must be a key id of VAULT_KEYS' })
+  VAULT_ACTIVE_KEY?: string;
+
+  @Describe(
+    'Where a development key ring is generated and kept when VAULT_KEYS is empty (never in production).',
+  )
+  @IsString()
+  VAULT_KEY_FILE = './data/vault-keys.dev';
+
+  @Describe(
+    '`sandbox` (default) starts the built-in iPaaS.com emulator in-process and uses it; a URL such as ' +
+      '`https://api.ipaas.com` calls the real vendor.',
+  )
+  @Matches(/^(sandbox|https?:\/\/[^\s]+)$/, { message: 'IPAAS_BASE_URL must be sandbox or an http(s) URL' })
+  IPAAS_BASE_URL = 'sandbox';
+
+  @Describe(
+    'How the vendor token is sent: `raw` (Authorization: <token>, as the vendor page shows) or `bearer`.',
+  )
+  @IsIn(['raw', 'bearer'])
+  IPAAS_AUTH_HEADER_FORMAT: 'raw' | 'bearer' = 'bearer';
+
+  @Describe('Timeout of one vendor call, in milliseconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(300000)
+  IPAAS_TIMEOUT_MS = 15000;
+
+  @Describe('Largest vendor response body accepted, in bytes.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  IPAAS_MAX_RESPONSE_BYTES = 10485760;
+
+  @Describe('Vendor calls per second across all companies (this instance).')
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.1)
+  IPAAS_GLOBAL_RATE_PER_SECOND = 200;
+
+  @Describe('Vendor calls per second for one company.')
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.1)
+  IPAAS_COMPANY_RATE_PER_SECOND = 10;
+
+  @Describe('Vendor calls in flight at once for one company.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IPAAS_COMPANY_CONCURRENCY = 4;
+
+  @Describe(
+    'Retries of a retryable vendor failure (network, timeout, 5xx, volume 429) after the first attempt.',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  IPAAS_MAX_RETRIES = 4;
+
+  @Describe('Base of the capped full-jitter exponential backoff, in milliseconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IPAAS_RETRY_BASE_MS = 200;
+
+  @Describe('Cap of one backoff wait, in milliseconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IPAAS_RETRY_MAX_MS = 10000;
+
+  @Describe('Longest Retry-After slept through; a longer one is handed back to the caller as "reschedule".')
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  IPAAS_RETRY_AFTER_CAP_MS = 30000;
+
+  @Describe('Company tokens are refreshed this long before they expire, in milliseconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  IPAAS_TOKEN_REFRESH_MARGIN_MS = 300000;
+
+  @Describe('Consecutive failed calls that open a company circuit.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IPAAS_CIRCUIT_FAILURE_THRESHOLD = 5;
+
+  @Describe('How long an open company circuit refuses calls before one half-open probe, in milliseconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IPAAS_CIRCUIT_OPEN_MS = 30000;
 }

@@ -61,16 +61,19 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toContain('hunter2');
   });
 
-  it('should refuse placeholder secrets in production only', () => {
+  it('should refuse placeholder secrets and a missing vault key ring in production only', () => {
     expect(problemsOf({ NODE_ENV: 'production', METRICS_TOKEN: 'changeme-changeme' })).toEqual([
+      'VAULT_KEYS: required in production (kid:base64-of-32-bytes)',
       'METRICS_TOKEN: looks like a placeholder; set a real secret in production',
     ]);
     expect(loadConfig({ NODE_ENV: 'development', METRICS_TOKEN: 'changeme-changeme' }).metricsToken).toBe(
       'changeme-changeme',
     );
-    expect(loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 'q8Zr2vLk9TfW3nXc' }).metricsToken).toBe(
-      'q8Zr2vLk9TfW3nXc',
-    );
+    const realKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(
+      loadConfig({ NODE_ENV: 'production', VAULT_KEYS: realKeys, METRICS_TOKEN: 'q8Zr2vLk9TfW3nXc' })
+        .metricsToken,
+    ).toBe('q8Zr2vLk9TfW3nXc');
   });
 
   it('should be documented variable by variable in .env.example', () => {

@@ -46,6 +46,9 @@ export function loadConfig(raw: RawEnvironment): AppConfig {
   const problems = flattenErrors(validateSync(env, { stopAtFirstError: true }));
 
   if (env.NODE_ENV === 'production') {
+    if (env.VAULT_KEYS === undefined) {
+      problems.push('VAULT_KEYS: required in production (kid:base64-of-32-bytes)');
+    }
     for (const { name, sensitive } of variables) {
       const value: unknown = env[name as keyof EnvironmentVariables];
       if (sensitive && typeof value === 'string' && PLACEHOLDER_PATTERN.test(value)) {

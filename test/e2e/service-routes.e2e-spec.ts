@@ -10,9 +10,9 @@ interface RouterLayer {
 
 /** Every (method, path) the Express router serves, in OpenAPI path syntax. */
 function routerRoutes(app: TestApp['app']): string[] {
-  const express = app.getHttpAdapter().getInstance() as Express & { router: { stack: RouterLayer[] } };
+  const express = app.getHttpAdapter().getInstance() as Express;
   return (
-    express.router.stack
+    (express.router.stack as unknown as RouterLayer[])
       // Nest mounts module middleware (metrics, logging) on a catch-all route; those are not endpoints.
       .filter((layer) => layer.route !== undefined && layer.route.path !== '/{*path}')
       .flatMap((layer) => {

@@ -7,6 +7,8 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { PaginationInterceptor } from './common/http/pagination.interceptor';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { buildLoggerParams } from './common/logging/logger.options';
+import type { Clock } from './common/time/clock';
+import { TimeModule } from './common/time/time.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -18,6 +20,8 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** Where JSON log lines go (stdout by default; tests capture them). */
   logDestination?: DestinationStream;
+  /** The time source (tests pass one that follows the emulator's virtual clock). */
+  clock?: Clock;
   /** Extra modules composed into the app (tests, demos). */
   imports?: ModuleMetadata['imports'];
 }
@@ -30,6 +34,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(options.config),
+        TimeModule.forRoot(options.clock),
         LoggerModule.forRoot(buildLoggerParams(options.config, options.logDestination)),
         DatabaseModule,
         MetricsModule,

@@ -9,12 +9,18 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { buildLoggerParams } from './common/logging/logger.options';
 import type { Clock } from './common/time/clock';
 import { TimeModule } from './common/time/time.module';
+import { EventsModule } from './common/events/events.module';
 import type { AppConfig } from './config/app-config';
+import { CompanyContextModule } from './company-context/company-context.module';
 import { ConfigModule } from './config/config.module';
+import { CredentialsModule } from './credentials/credentials.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
+import { SandboxModule } from './sandbox/sandbox.module';
+import { SubscribersModule } from './subscribers/subscribers.module';
+import { VaultModule } from './vault/vault.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -40,6 +46,12 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         ProblemsModule,
+        SubscribersModule,
+        VaultModule,
+        CredentialsModule,
+        EventsModule,
+        SandboxModule,
+        CompanyContextModule,
         ...(options.imports ?? []),
       ],
       providers: [

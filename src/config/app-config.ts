@@ -73,6 +73,10 @@ export class AppConfig {
     return this.env.IPAAS_BASE_URL === 'sandbox';
   }
 
+  get sandboxPort(): number {
+    return this.env.IPAAS_SANDBOX_PORT;
+  }
+
   get ipaas(): IpaasSettings {
     return {
       baseUrl: this.env.IPAAS_BASE_URL,

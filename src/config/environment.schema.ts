@@ -132,6 +132,16 @@ export class EnvironmentVariables {
   IPAAS_BASE_URL = 'sandbox';
 
   @Describe(
+    'Port of the in-process sandbox emulator when IPAAS_BASE_URL=sandbox (0: any free port, shown in the startup ' +
+      'banner). Its control plane is at /__emulator/ on that port.',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  IPAAS_SANDBOX_PORT = 0;
+
+  @Describe(
     'How the vendor token is sent: `raw` (Authorization: <token>, as the vendor page shows) or `bearer`.',
   )
   @IsIn(['raw', 'bearer'])

@@ -17,6 +17,15 @@ export enum ErrorCode {
   RATE_LIMITED = 'RATE_LIMITED',
   INTERNAL = 'INTERNAL',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  VAULT_DECRYPT_FAILED = 'VAULT_DECRYPT_FAILED',
+  VENDOR_ERROR = 'VENDOR_ERROR',
+  VENDOR_UNAVAILABLE = 'VENDOR_UNAVAILABLE',
+  VENDOR_RATE_LIMITED = 'VENDOR_RATE_LIMITED',
+  VENDOR_QUOTA_EXHAUSTED = 'VENDOR_QUOTA_EXHAUSTED',
+  VENDOR_LOGIN_FAILED = 'VENDOR_LOGIN_FAILED',
+  VENDOR_CREDENTIAL_REJECTED = 'VENDOR_CREDENTIAL_REJECTED',
+  CREDENTIAL_INVALID = 'CREDENTIAL_INVALID',
+  MISP_ACCOUNT_MISSING = 'MISP_ACCOUNT_MISSING',
 }
 
 export interface ErrorCatalogEntry {
@@ -39,6 +48,26 @@ export const ERROR_CATALOG = {
   [ErrorCode.RATE_LIMITED]: { status: 429, title: 'Too many requests' },
   [ErrorCode.INTERNAL]: { status: 500, title: 'Internal server error' },
   [ErrorCode.SERVICE_UNAVAILABLE]: { status: 503, title: 'Service unavailable' },
+  // A stored ciphertext that does not open is a server-side data problem (tampered row, wrong key), never
+  // something the caller can fix by changing the request.
+  [ErrorCode.VAULT_DECRYPT_FAILED]: { status: 500, title: 'A stored secret could not be decrypted' },
+  [ErrorCode.VENDOR_ERROR]: { status: 502, title: 'iPaaS.com refused or failed the call' },
+  [ErrorCode.VENDOR_UNAVAILABLE]: {
+    status: 503,
+    title: 'iPaaS.com is unreachable for this company right now',
+  },
+  [ErrorCode.VENDOR_RATE_LIMITED]: { status: 503, title: 'iPaaS.com asked to slow down; try again later' },
+  [ErrorCode.VENDOR_QUOTA_EXHAUSTED]: {
+    status: 409,
+    title: "The company's monthly iPaaS.com call allowance is used up",
+  },
+  [ErrorCode.VENDOR_LOGIN_FAILED]: { status: 422, title: 'iPaaS.com refused the MiSP login' },
+  [ErrorCode.VENDOR_CREDENTIAL_REJECTED]: { status: 422, title: 'iPaaS.com refused the company credential' },
+  [ErrorCode.CREDENTIAL_INVALID]: {
+    status: 409,
+    title: 'The company credential is marked invalid; no calls are made until staff replace it',
+  },
+  [ErrorCode.MISP_ACCOUNT_MISSING]: { status: 409, title: 'No MiSP login is stored (PUT /v1/misp-account)' },
 } as const satisfies Record<ErrorCode, ErrorCatalogEntry>;
 
 /** The problem `type` URI of a code; `GET /v1/problems/{code}` describes it. */

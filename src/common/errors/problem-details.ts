@@ -90,11 +90,25 @@ function isBodyParserError(error: unknown): error is { type: string; status?: nu
   );
 }
 
+/** Errors of other layers (e.g. the vendor client) that know their own safe AppError form. */
+export interface ConvertibleToAppError {
+  toAppError(): AppError;
+}
+
+function isConvertible(error: unknown): error is ConvertibleToAppError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as Partial<ConvertibleToAppError>).toAppError === 'function'
+  );
+}
+
 /** Turns anything thrown into a safe problem body. Only `AppError.detail` and framework messages are shown. */
 export function resolveProblem(
-  error: unknown,
+  thrown: unknown,
   context: { requestId?: string; path?: string },
 ): ResolvedProblem {
+  const error = isConvertible(thrown) ? thrown.toAppError() : thrown;
   let body: ProblemDetails;
   let headers: Record<string, string> = {};
   let unexpected = false;

@@ -1,0 +1,40 @@
+import { EventEmitter } from 'node:events';
+
+import { Injectable } from '@nestjs/common';
+
+/** Things that happened, for the audit trail (which subscribes) and metrics. Never carries a secret. */
+export type DomainEvent =
+  | {
+      type: 'company_token.minted';
+      subscriberId: string;
+      ipaasCompanyId: string;
+      via: 'change_company' | 'refresh';
+    }
+  | { type: 'company_credential.invalidated'; subscriberId: string; reason: string }
+  | { type: 'company_quota.exhausted'; subscriberId: string; until: Date }
+  | { type: 'misp_account.logged_in'; vendorUserId: number };
+
+/**
+ * An in-process bus. Written by hand rather than adding @nestjs/event-emitter: one typed emit and one
+ * subscribe are all that is needed, and listeners must not be able to break the emitter (errors are caught).
+ */
+@Injectable()
+export class DomainEvents {
+  private readonly emitter = new EventEmitter();
+
+  emit(event: DomainEvent): void {
+    this.emitter.emit('event', event);
+  }
+
+  subscribe(listener: (event: DomainEvent) => void | Promise<void>): () => void {
+    const safe = (event: DomainEvent): void => {
+      try {
+        void Promise.resolve(listener(event)).catch(() => undefined);
+      } catch {
+        // A failing listener must not stop the emitter or the other listeners.
+      }
+    };
+    this.emitter.on('event', safe);
+    return () => this.emitter.off('event', safe);
+  }
+}

@@ -1,0 +1,299 @@
+import { Injectable } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { Counter } from 'prom-client';
+
+import { AppError } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/error-code';
+import { DomainEvents } from '../common/events/domain-events';
+import { Clock } from '../common/time/clock';
+import { AppConfig } from '../config/app-config';
+import { CredentialsService } from '../credentials/credentials.service';
+import { IpaasClient } from '../ipaas/ipaas-client';
+import { VendorError } from '../ipaas/vendor-error';
+import { MetricsService } from '../metrics/metrics.service';
+import { SubscribersService } from '../subscribers/subscribers.service';
+import { isLoginResponse, type VendorLoginResponse } from './vendor-wire.types';
+
+export interface CompanyToken {
+  kind: 'api_key' | 'company_session';
+  value: string;
+  /** Null for API keys (their expiry is the vendor's business). */
+  expiresAt: Date | null;
+}
+
+interface MispSession {
+  userId: number;
+  accessToken: string;
+  expiresAt: number;
+}
+
+/** The MiSP login is one shared lane: its calls are rate limited like a company's. */
+export const MISP_LANE = 'misp';
+
+/**
+ * Company context: a valid company-scoped token for a subscriber, from memory → vault → Auth/Refresh →
+ * ChangeCompany (with the MiSP user token; login when needed). One mint in flight per company and one login
+ * per MiSP account, however many callers wait (single-flight); tokens are renewed a margin before expiry.
+ */
+@Injectable()
+export class CompanyTokensService {
+  private readonly cache = new Map<string, CompanyToken>();
+  private readonly inFlight = new Map<string, Promise<CompanyToken>>();
+  private mispSession: MispSession | undefined;
+  private mispLogin: Promise<MispSession> | undefined;
+  private readonly mints: Counter<'via'>;
+  private readonly marginMs: number;
+
+  constructor(
+    private readonly client: IpaasClient,
+    private readonly credentials: CredentialsService,
+    private readonly subscribers: SubscribersService,
+    private readonly clock: Clock,
+    private readonly events: DomainEvents,
+    config: AppConfig,
+    metrics: MetricsService,
+    @InjectPinoLogger(CompanyTokensService.name) private readonly logger: PinoLogger,
+  ) {
+    this.marginMs = config.ipaas.tokenRefreshMarginMs;
+    this.mints = new Counter({
+      name: 'ipaas_company_token_mints_total',
+      help: 'Company tokens obtained from iPaaS.com, by ChangeCompany or refresh',
+      labelNames: ['via'] as const,
+      registers: [metrics.registry],
+    });
+  }
+
+  /** A valid company token; `forceRenew` skips memory and stored sessions (after the vendor refused one). */
+  forCompany(subscriberId: string, options: { forceRenew?: boolean } = {}): Promise<CompanyToken> {
+    const cached = this.cache.get(subscriberId);
+    if (!options.forceRenew && cached !== undefined && this.isFresh(cached)) {
+      return Promise.resolve(cached);
+    }
+    const pending = this.inFlight.get(subscriberId);
+    if (pending !== undefined) {
+      return pending;
+    }
+    const resolving = this.resolve(subscriberId, options.forceRenew === true).finally(() =>
+      this.inFlight.delete(subscriberId),
+    );
+    this.inFlight.set(subscriberId, resolving);
+    return resolving;
+  }
+
+  /**
+   * Mints a new company session through ChangeCompany whatever is stored (staff replacing an invalid or
+   * expired credential). The stored row changes only when the vendor answers.
+   */
+  renewSession(subscriberId: string): Promise<CompanyToken> {
+    const pending = this.inFlight.get(subscriberId);
+    if (pending !== undefined) {
+      return pending;
+    }
+    const minting = this.subscribers
+      .get(subscriberId)
+      .then((subscriber) => this.mint(subscriberId, subscriber.ipaasCompanyId))
+      .finally(() => this.inFlight.delete(subscriberId));
+    this.inFlight.set(subscriberId, minting);
+    return minting;
+  }
+
+  /** Forget what memory holds for a company (credential replaced, deleted or refused). */
+  invalidate(subscriberId: string): void {
+    this.cache.delete(subscriberId);
+  }
+
+  /** Forget the MiSP user session (the login was replaced). */
+  invalidateMispSession(): void {
+    this.mispSession = undefined;
+  }
+
+  /** Logs in with the given MiSP credentials (PUT /v1/misp-account verification); never cached. */
+  async verifyMispLogin(email: string, password: string): Promise<VendorLoginResponse> {
+    try {
+      const response = await this.client.call<unknown>('login', {
+        lane: MISP_LANE,
+        body: { email_address: email, password },
+      });
+      return this.expectLogin(response.data, 'Auth/Login');
+    } catch (error) {
+      if (error instanceof VendorError && (error.kind === 'auth' || error.kind === 'validation')) {
+        throw new AppError(
+          ErrorCode.VENDOR_LOGIN_FAILED,
+          `iPaaS.com refused the MiSP login: ${error.message}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private isFresh(token: CompanyToken): boolean {
+    return token.expiresAt === null || token.expiresAt.getTime() - this.marginMs > this.clock.nowMs();
+  }
+
+  private async resolve(subscriberId: string, forceRenew: boolean): Promise<CompanyToken> {
+    const subscriber = await this.subscribers.get(subscriberId);
+    const stored = await this.credentials.loadCompanyCredential(subscriberId);
+    if (stored?.status === 'invalid') {
+      this.cache.delete(subscriberId);
+      throw new AppError(
+        ErrorCode.CREDENTIAL_INVALID,
+        `The credential of subscriber ${subscriberId} is invalid (${stored.invalidReason ?? 'refused by iPaaS.com'})`,
+      );
+    }
+    if (stored?.kind === 'api_key') {
+      // API keys are company tokens already: never ChangeCompany, never refreshed.
+      return this.remember(subscriberId, { kind: 'api_key', value: stored.apiKey, expiresAt: null });
+    }
+    if (stored?.kind === 'company_session' && !forceRenew) {
+      const session: CompanyToken = {
+        kind: 'company_session',
+        value: stored.accessToken,
+        expiresAt: stored.expiresAt,
+      };
+      if (this.isFresh(session)) {
+        return this.remember(subscriberId, session);
+      }
+    }
+    if (stored?.kind === 'company_session' && stored.refreshToken !== null) {
+      const refreshed = await this.tryRefresh(
+        subscriberId,
+        subscriber.ipaasCompanyId,
+        stored.accessToken,
+        stored.refreshToken,
+      );
+      if (refreshed !== undefined) {
+        return refreshed;
+      }
+    }
+    return this.mint(subscriberId, subscriber.ipaasCompanyId);
+  }
+
+  private async tryRefresh(
+    subscriberId: string,
+    ipaasCompanyId: string,
+    accessToken: string,
+    refreshToken: string,
+  ): Promise<CompanyToken | undefined> {
+    try {
+      const response = await this.client.call<unknown>('refresh', {
+        lane: subscriberId,
+        subscriberId,
+        body: { access_token: accessToken, refresh_token: refreshToken },
+      });
+      const login = this.expectLogin(response.data, 'Auth/Refresh');
+      return await this.store(subscriberId, ipaasCompanyId, login, refreshToken, 'refresh');
+    } catch (error) {
+      // A refused refresh token is not fatal: ChangeCompany mints a fresh session.
+      if (error instanceof VendorError && (error.kind === 'auth' || error.kind === 'validation')) {
+        this.logger.info({ subscriberId }, 'company token refresh refused; minting through ChangeCompany');
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async mint(subscriberId: string, ipaasCompanyId: string): Promise<CompanyToken> {
+    for (let loginAttempt = 0; ; loginAttempt += 1) {
+      const misp = await this.mispUserSession(loginAttempt > 0);
+      try {
+        const response = await this.client.call<unknown>('changeCompany', {
+          lane: subscriberId,
+          subscriberId,
+          token: misp.accessToken,
+          params: { companyId: ipaasCompanyId },
+        });
+        const login = this.expectLogin(response.data, 'User/ChangeCompany');
+        return await this.store(
+          subscriberId,
+          ipaasCompanyId,
+          login,
+          login.refresh_token ?? null,
+          'change_company',
+        );
+      } catch (error) {
+        if (!(error instanceof VendorError) || error.kind !== 'auth') {
+          throw error;
+        }
+        if (loginAttempt === 0) {
+          // Perhaps only the MiSP user token went stale: log in again once before blaming the company.
+          this.mispSession = undefined;
+          continue;
+        }
+        await this.invalidateCompany(subscriberId, `ChangeCompany refused: ${error.message}`);
+        throw new AppError(
+          ErrorCode.CREDENTIAL_INVALID,
+          `iPaaS.com refused ChangeCompany for subscriber ${subscriberId}: ${error.message}`,
+        );
+      }
+    }
+  }
+
+  private async store(
+    subscriberId: string,
+    ipaasCompanyId: string,
+    login: VendorLoginResponse,
+    refreshToken: string | null,
+    via: 'change_company' | 'refresh',
+  ): Promise<CompanyToken> {
+    const expiresAt = new Date(login.access_token_expiration);
+    await this.credentials.saveCompanySession(subscriberId, {
+      accessToken: login.access_token,
+      refreshToken: login.refresh_token ?? refreshToken,
+      expiresAt,
+    });
+    this.mints.inc({ via });
+    this.events.emit({ type: 'company_token.minted', subscriberId, ipaasCompanyId, via });
+    return this.remember(subscriberId, { kind: 'company_session', value: login.access_token, expiresAt });
+  }
+
+  /** Marks the stored credential invalid (when there is one) so no further calls are made. */
+  async invalidateCompany(subscriberId: string, reason: string): Promise<void> {
+    this.cache.delete(subscriberId);
+    const stored = await this.credentials.loadCompanyCredential(subscriberId);
+    if (stored !== null) {
+      await this.credentials.markCredentialInvalid(subscriberId, reason);
+    }
+    this.events.emit({ type: 'company_credential.invalidated', subscriberId, reason });
+  }
+
+  private remember(subscriberId: string, token: CompanyToken): CompanyToken {
+    this.cache.set(subscriberId, token);
+    return token;
+  }
+
+  private mispUserSession(forceLogin: boolean): Promise<MispSession> {
+    const session = this.mispSession;
+    if (!forceLogin && session !== undefined && session.expiresAt - this.marginMs > this.clock.nowMs()) {
+      return Promise.resolve(session);
+    }
+    if (this.mispLogin === undefined) {
+      this.mispLogin = this.loginAsMisp().finally(() => {
+        this.mispLogin = undefined;
+      });
+    }
+    return this.mispLogin;
+  }
+
+  private async loginAsMisp(): Promise<MispSession> {
+    const login = await this.credentials.loadMispLogin();
+    if (login === null) {
+      throw new AppError(ErrorCode.MISP_ACCOUNT_MISSING, 'Store the MiSP login first: PUT /v1/misp-account');
+    }
+    const response = await this.verifyMispLogin(login.email, login.password);
+    const session = {
+      userId: response.id,
+      accessToken: response.access_token,
+      expiresAt: Date.parse(response.access_token_expiration),
+    };
+    this.mispSession = session;
+    this.events.emit({ type: 'misp_account.logged_in', vendorUserId: response.id });
+    return session;
+  }
+
+  private expectLogin(data: unknown, operation: string): VendorLoginResponse {
+    if (!isLoginResponse(data)) {
+      throw new VendorError('protocol', `${operation} answered without access_token/access_token_expiration`);
+    }
+    return data;
+  }
+}

@@ -1,0 +1,111 @@
+import { CallScheduler, SlidingWindow } from './call-scheduler';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function maxInAnyWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end]) - (sorted[start]) >= windowMs) {
+      start += 1;
+    }
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+describe('SlidingWindow', () => {
+  it('should admit `rate` calls per second and then wait for the oldest to leave the window', () => {
+    const window = new SlidingWindow(3);
+    for (const t of [0, 10, 20]) {
+      expect(window.waitMs(t)).toBe(0);
+      window.record(t);
+    }
+    expect(window.waitMs(30)).toBe(970);
+    expect(window.waitMs(1000)).toBe(0);
+  });
+
+  it('should space fractional rates', () => {
+    const window = new SlidingWindow(0.5);
+    window.record(0);
+    expect(window.waitMs(1999)).toBe(1);
+    expect(window.waitMs(2000)).toBe(0);
+  });
+});
+
+describe('CallScheduler', () => {
+  it('should never admit more than the company rate in any 1-second window, nor exceed concurrency', async () => {
+    const scheduler = new CallScheduler({
+      globalRatePerSecond: 1000,
+      companyRatePerSecond: 20,
+      companyConcurrency: 3,
+    });
+    const started: number[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    const task = async (): Promise<void> => {
+      started.push(performance.now());
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await sleep(15);
+      inFlight -= 1;
+    };
+    await Promise.all(Array.from({ length: 50 }, () => scheduler.schedule('company-a', task)));
+    expect(maxInAnyWindow(started, 1000)).toBeLessThanOrEqual(20);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBe(3);
+    scheduler.stop();
+  });
+
+  it('should keep the global rate across companies', async () => {
+    const scheduler = new CallScheduler({
+      globalRatePerSecond: 25,
+      companyRatePerSecond: 100,
+      companyConcurrency: 10,
+    });
+    const started: number[] = [];
+    const calls = Array.from({ length: 60 }, (_, index) =>
+      scheduler.schedule(`company-${index % 6}`, () => {
+        started.push(performance.now());
+        return Promise.resolve(index);
+      }),
+    );
+    const results = await Promise.all(calls);
+    expect(results).toEqual(Array.from({ length: 60 }, (_, index) => index));
+    expect(maxInAnyWindow(started, 1000)).toBeLessThanOrEqual(25);
+    scheduler.stop();
+  });
+
+  it('should serve companies round-robin so a large queue cannot starve a small one', async () => {
+    const scheduler = new CallScheduler({
+      globalRatePerSecond: 1000,
+      companyRatePerSecond: 1000,
+      companyConcurrency: 1,
+    });
+    const order: string[] = [];
+    const run = (key: string) =>
+      scheduler.schedule(key, async () => {
+        order.push(key);
+        await sleep(1);
+      });
+    const big = Array.from({ length: 20 }, () => run('big'));
+    const small = [run('small'), run('small')];
+    await Promise.all([...big, ...small]);
+    // Both small calls run within the first few turns, not after the 20 big ones.
+    expect(order.indexOf('small')).toBeLessThan(3);
+    expect(order.lastIndexOf('small')).toBeLessThan(6);
+    scheduler.stop();
+  });
+
+  it('should propagate task failures to the caller and keep serving', async () => {
+    const scheduler = new CallScheduler({
+      globalRatePerSecond: 100,
+      companyRatePerSecond: 100,
+      companyConcurrency: 1,
+    });
+    await expect(scheduler.schedule('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(scheduler.schedule('a', () => Promise.resolve('ok'))).resolves.toBe('ok');
+    scheduler.stop();
+  });
+});

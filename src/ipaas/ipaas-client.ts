@@ -1,0 +1,274 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { Counter, Histogram } from 'prom-client';
+
+import { Clock } from '../common/time/clock';
+import { AppConfig, type IpaasSettings } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { CallScheduler } from './call-scheduler';
+import { CircuitBreakers } from './circuit-breakers';
+import { IpaasTransport, type RawVendorResponse } from './ipaas-transport';
+import { type FetchedPage, paginate, parsePaginationHeader, type VendorPagination } from './paginate';
+import { fullJitterBackoff, parseRetryAfter } from './retry-after';
+import {
+  buildVendorPath,
+  VENDOR_ENDPOINTS,
+  type VendorEndpoint,
+  type VendorOperation,
+} from './vendor-endpoints';
+import { VendorError, vendorErrorFromResponse } from './vendor-error';
+
+export const VENDOR_BASE_URL = Symbol('VENDOR_BASE_URL');
+
+/** Outcome of the lookup a caller supplies so a failed POST may be retried: did the first attempt land? */
+export type LandedCheck<T> = () => Promise<{ landed: true; value: T } | { landed: false }>;
+
+export interface VendorCall<T> {
+  /** The lane for rate limits and the circuit: the subscriber id, or e.g. `misp` for SSO calls. */
+  lane: string;
+  /** Tag for logs (subscriber id) — never a secret. */
+  subscriberId?: string;
+  token?: string;
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  /** Required for a POST to be retried after an ambiguous failure (timeout, 5xx, reset). */
+  landedCheck?: LandedCheck<T>;
+}
+
+export interface VendorResponse<T> {
+  status: number;
+  data: T;
+  pagination?: VendorPagination;
+  attempts: number;
+}
+
+/**
+ * Calls iPaaS.com within its limits and through its faults: rate limits and concurrency per company
+ * (CallScheduler), a circuit per company, retries with capped full-jitter backoff for network errors,
+ * timeouts, 5xx and volume 429s (Retry-After honoured up to a cap; longer waits are handed back as
+ * `reschedule`), never for a monthly 429, and for a POST only when a lookup proves it did not land.
+ * It knows nothing about tokens: company-context passes them in.
+ */
+@Injectable()
+export class IpaasClient implements OnModuleDestroy {
+  private readonly settings: IpaasSettings;
+  private readonly transport: IpaasTransport;
+  readonly scheduler: CallScheduler;
+  readonly circuits: CircuitBreakers;
+  private readonly calls: Counter<'operation' | 'outcome'>;
+  private readonly latency: Histogram<'operation'>;
+  private random: () => number = Math.random;
+
+  constructor(
+    config: AppConfig,
+    @Inject(VENDOR_BASE_URL) baseUrl: string,
+    private readonly clock: Clock,
+    metrics: MetricsService,
+    @InjectPinoLogger(IpaasClient.name) private readonly logger: PinoLogger,
+  ) {
+    this.settings = config.ipaas;
+    this.transport = new IpaasTransport(baseUrl, this.settings);
+    this.scheduler = new CallScheduler({
+      globalRatePerSecond: this.settings.globalRatePerSecond,
+      companyRatePerSecond: this.settings.companyRatePerSecond,
+      companyConcurrency: this.settings.companyConcurrency,
+    });
+    this.circuits = new CircuitBreakers({
+      threshold: this.settings.circuitFailureThreshold,
+      openMs: this.settings.circuitOpenMs,
+    });
+    this.calls = new Counter({
+      name: 'ipaas_vendor_calls_total',
+      help: 'iPaaS.com calls by operation and outcome (HTTP status or error kind)',
+      labelNames: ['operation', 'outcome'] as const,
+      registers: [metrics.registry],
+    });
+    this.latency = new Histogram({
+      name: 'ipaas_vendor_call_duration_seconds',
+      help: 'iPaaS.com call latency by operation (one attempt)',
+      labelNames: ['operation'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [metrics.registry],
+    });
+  }
+
+  /** Tests pin the jitter source. */
+  useRandom(random: () => number): void {
+    this.random = random;
+  }
+
+  async call<T>(operation: VendorOperation, request: VendorCall<T>): Promise<VendorResponse<T>> {
+    const endpoint: VendorEndpoint = VENDOR_ENDPOINTS[operation];
+    const path = buildVendorPath(operation, request.params);
+    for (let attempt = 0; ; attempt += 1) {
+      if (!this.circuits.tryAcquire(request.lane)) {
+        throw new VendorError(
+          'circuit_open',
+          'The circuit for this company is open after repeated failures',
+          {
+            operation,
+            retryAfterMs: this.circuits.retryInMs(request.lane),
+            attempts: attempt,
+          },
+        );
+      }
+      const error = await this.attempt<T>(operation, endpoint, path, request, attempt).then(
+        (response) => response,
+        (failure: unknown) => failure,
+      );
+      if (!(error instanceof VendorError)) {
+        if (error instanceof Error) {
+          throw error;
+        }
+        return { ...(error as VendorResponse<T>), attempts: attempt + 1 };
+      }
+      const failed = error.withDetails({ operation, attempts: attempt + 1 });
+      if (!failed.retryable || attempt >= this.settings.maxRetries) {
+        throw failed;
+      }
+      if (endpoint.method === 'POST' && failed.kind !== 'rate_limited_volume') {
+        // A 429 is refused before any work is done; anything else may have landed.
+        const check = request.landedCheck;
+        if (check === undefined) {
+          throw failed;
+        }
+        const lookup = await check();
+        if (lookup.landed) {
+          return { status: 200, data: lookup.value, attempts: attempt + 1 };
+        }
+      }
+      const retryAfterMs = failed.details.retryAfterMs;
+      if (retryAfterMs !== undefined && retryAfterMs > this.settings.retryAfterCapMs) {
+        throw failed.withDetails({ reschedule: true });
+      }
+      await this.clock.sleep(
+        retryAfterMs ??
+          fullJitterBackoff(attempt, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random),
+      );
+    }
+  }
+
+  /** All items of a paged list, page by page (`pageNumber`/`pageSize`, `X-Pagination`). */
+  paginate<T>(
+    operation: VendorOperation,
+    request: Omit<VendorCall<T[]>, 'landedCheck'>,
+    options: { pageSize?: number; maxPages?: number } = {},
+  ): AsyncGenerator<T[], void, undefined> {
+    const pageSize = options.pageSize ?? 100;
+    return paginate<T>(
+      async (pageNumber): Promise<FetchedPage<T>> => {
+        const response = await this.call<T[]>(operation, {
+          ...request,
+          query: { ...request.query, pageNumber, pageSize },
+        });
+        if (!Array.isArray(response.data)) {
+          throw new VendorError('protocol', 'Expected a JSON array from a list endpoint', { operation });
+        }
+        return { items: response.data, pagination: response.pagination };
+      },
+      { maxPages: options.maxPages, operation },
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.scheduler.stop();
+  }
+
+  private async attempt<T>(
+    operation: VendorOperation,
+    endpoint: VendorEndpoint,
+    path: string,
+    request: VendorCall<T>,
+    attempt: number,
+  ): Promise<Omit<VendorResponse<T>, 'attempts'>> {
+    const startedAt = performance.now();
+    let raw: RawVendorResponse;
+    try {
+      raw = await this.scheduler.schedule(request.lane, () =>
+        this.transport.send({
+          method: endpoint.method,
+          path,
+          query: request.query,
+          body: request.body,
+          token: request.token,
+        }),
+      );
+    } catch (error) {
+      const failure =
+        error instanceof VendorError ? error : new VendorError('network', 'Vendor request failed');
+      this.record(operation, request, attempt, startedAt, failure.kind, failure);
+      throw failure;
+    }
+    if (raw.status >= 200 && raw.status < 300) {
+      this.circuits.recordSuccess(request.lane);
+      this.record(operation, request, attempt, startedAt, String(raw.status));
+      return {
+        status: raw.status,
+        data: parseBody<T>(raw),
+        pagination: parsePaginationHeader(raw.headers['x-pagination']),
+      };
+    }
+    const failure = vendorErrorFromResponse({
+      status: raw.status,
+      body: raw.body,
+      statusText: raw.statusText,
+      retryAfterMs: parseRetryAfter(raw.headers['retry-after'], this.clock.nowMs()),
+      operation,
+    });
+    this.record(operation, request, attempt, startedAt, String(raw.status), failure);
+    throw failure;
+  }
+
+  private record(
+    operation: VendorOperation,
+    request: VendorCall<unknown>,
+    attempt: number,
+    startedAt: number,
+    outcome: string,
+    failure?: VendorError,
+  ): void {
+    const seconds = (performance.now() - startedAt) / 1000;
+    if (failure !== undefined) {
+      if (['server', 'network', 'timeout'].includes(failure.kind)) {
+        this.circuits.recordFailure(request.lane);
+      } else {
+        this.circuits.recordNeutral(request.lane);
+      }
+    }
+    this.calls.inc({ operation, outcome });
+    this.latency.observe({ operation }, seconds);
+    const entry = {
+      vendorCall: {
+        operation,
+        subscriberId: request.subscriberId,
+        outcome,
+        attempt: attempt + 1,
+        latencyMs: Math.round(seconds * 1000),
+        ...(failure === undefined
+          ? {}
+          : { kind: failure.kind, vendorCode: failure.details.vendorCode, message: failure.message }),
+      },
+    };
+    if (failure === undefined) {
+      this.logger.debug(entry, 'vendor call');
+    } else {
+      this.logger.warn(entry, 'vendor call failed');
+    }
+  }
+}
+
+function parseBody<T>(raw: RawVendorResponse): T {
+  const text = raw.body;
+  if (text.length === 0) {
+    return undefined as T;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    if ((raw.headers['content-type'] ?? '').includes('json')) {
+      throw new VendorError('protocol', 'The vendor sent malformed JSON', { status: raw.status });
+    }
+    return text as T;
+  }
+}

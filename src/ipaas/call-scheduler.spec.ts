@@ -16,18 +16,27 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('SlidingWindow', () => {
-  it('should admit `rate` calls per second and then wait for the oldest to leave the window', () => {
-    const window = new SlidingWindow(3);
-    for (const t of [0, 10, 20]) {
+  it('should admit `rate` calls per second, paced at twice the rate, then wait for the oldest to leave', () => {
+    const window = new SlidingWindow(4, 0);
+    expect(window.waitMs(0)).toBe(0);
+    window.record(0);
+    expect(window.waitMs(100)).toBe(25);
+    for (const t of [125, 250, 375]) {
       expect(window.waitMs(t)).toBe(0);
       window.record(t);
     }
-    expect(window.waitMs(30)).toBe(970);
+    expect(window.waitMs(500)).toBe(500);
     expect(window.waitMs(1000)).toBe(0);
   });
 
+  it('should hold each window a guard longer', () => {
+    const window = new SlidingWindow(1, 15);
+    window.record(0);
+    expect(window.waitMs(1000)).toBe(15);
+  });
+
   it('should space fractional rates', () => {
-    const window = new SlidingWindow(0.5);
+    const window = new SlidingWindow(0.5, 0);
     window.record(0);
     expect(window.waitMs(1999)).toBe(1);
     expect(window.waitMs(2000)).toBe(0);
@@ -48,7 +57,7 @@ describe('CallScheduler', () => {
       started.push(performance.now());
       inFlight += 1;
       peak = Math.max(peak, inFlight);
-      await sleep(15);
+      await sleep(120);
       inFlight -= 1;
     };
     await Promise.all(Array.from({ length: 50 }, () => scheduler.schedule('company-a', task)));

@@ -6,7 +6,11 @@
  * this CommonJS build, and Bottleneck has had no release since 2019. Their fixed-interval windows also allow
  * twice the rate across a window boundary, while the vendor (and our tests) count any 1-second window.
  * Rates are enforced as sliding windows: at most `k` admissions in any `k / rate` seconds, k = max(1, ⌊rate⌋).
+ * The vendor counts arrivals, not departures: a burst leaves at once but arrives spread out (new sockets, a busy
+ * event loop), which would let the next window's first calls land inside the previous one. So admissions are
+ * also paced at no more than twice the average rate, and each window is held `WINDOW_GUARD_MS` longer.
  */
+export const WINDOW_GUARD_MS = 15;
 export interface SchedulerLimits {
   globalRatePerSecond: number;
   companyRatePerSecond: number;
@@ -16,21 +20,26 @@ export interface SchedulerLimits {
 export class SlidingWindow {
   private readonly capacity: number;
   private readonly windowMs: number;
+  private readonly minGapMs: number;
   private readonly admittedAt: number[] = [];
   private head = 0;
 
-  constructor(ratePerSecond: number) {
+  constructor(ratePerSecond: number, guardMs = WINDOW_GUARD_MS) {
     this.capacity = Math.max(1, Math.floor(ratePerSecond));
-    this.windowMs = (this.capacity / ratePerSecond) * 1000;
+    this.windowMs = (this.capacity / ratePerSecond) * 1000 + guardMs;
+    this.minGapMs = this.capacity > 1 ? 1000 / ratePerSecond / 2 : 0;
   }
 
   /** Milliseconds until one more admission fits (0: now). */
   waitMs(now: number): number {
-    if (this.admittedAt.length - this.head < this.capacity) {
-      return 0;
+    const admitted = this.admittedAt.length - this.head;
+    const last = admitted > 0 ? this.admittedAt[this.admittedAt.length - 1] : undefined;
+    const paceWait = last === undefined ? 0 : last + this.minGapMs - now;
+    if (admitted < this.capacity) {
+      return Math.max(0, paceWait);
     }
     const oldest = this.admittedAt[this.head];
-    return Math.max(0, oldest + this.windowMs - now);
+    return Math.max(0, oldest + this.windowMs - now, paceWait);
   }
 
   record(now: number): void {

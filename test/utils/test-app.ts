@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { PinoLogger } from 'nestjs-pino';
 import type { App } from 'supertest/types';
 
 import { createApp, type CreateAppOptions } from '../../src/app.setup';
@@ -37,6 +38,7 @@ export async function startTestApp(
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
+    VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
     ...env,
   });
   const database = config.database;

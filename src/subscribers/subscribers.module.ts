@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { IdGenerator } from './id-generator';
+import { SubscriberEntity } from './subscriber.entity';
+import { SubscribersController } from './subscribers.controller';
+import { SubscribersRepository } from './subscribers.repository';
+import { SubscribersService } from './subscribers.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SubscriberEntity])],
+  controllers: [SubscribersController],
+  providers: [SubscribersService, SubscribersRepository, IdGenerator],
+  exports: [SubscribersService],
+})
+export class SubscribersModule {}

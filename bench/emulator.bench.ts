@@ -7,90 +7,25 @@
  * rate/concurrency limits are disabled (EMULATOR_RATE_PER_SECOND=0, EMULATOR_CONCURRENCY=0); the seed is the
  * 20,000-subscriber maximum. Target: >= 5,000 req/s on the 2-core box. Pass --strict to exit 1 on a miss.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { transformFileSync } from '@swc/core';
 import autocannon from 'autocannon';
 import axios from 'axios';
+
+import { procKb, startEmulatorProcess } from './emulator-process';
 
 const TARGET_RPS = 5000;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 20000);
 
-function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Compile the emulator (and its env loader) to CommonJS with swc; returns the compiled main.js. */
-function compileEmulator(root: string): string {
-  const out = join(root, 'node_modules', '.cache', 'emulator-bench');
-  const files: string[] = [join(root, 'src', 'config', 'emulator-env.ts')];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        walk(p);
-      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) {
-        files.push(p);
-      }
-    }
-  };
-  walk(join(root, 'src', 'ipaas-emulator'));
-  for (const f of files) {
-    const { code } = transformFileSync(f, {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-      },
-      module: { type: 'commonjs' },
-      swcrc: false,
-    });
-    const dest = join(out, relative(root, f)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, code);
-  }
-  return join(out, 'src', 'ipaas-emulator', 'main.js');
-}
-
 async function main(): Promise<void> {
-  const root = resolve(__dirname, '..');
-  const mainJs = compileEmulator(root);
-  const child = spawn(process.execPath, [mainJs], {
-    cwd: root,
-    env: {
-      ...process.env,
-      EMULATOR_PORT: '0',
-      EMULATOR_SUBSCRIBERS: String(SUBSCRIBERS),
-      EMULATOR_RATE_PER_SECOND: '0',
-      EMULATOR_CONCURRENCY: '0',
-      EMULATOR_LATENCY_MS: '0',
-      EMULATOR_JOURNAL_SIZE: '1000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const emulator = await startEmulatorProcess({
+    EMULATOR_SUBSCRIBERS: String(SUBSCRIBERS),
+    EMULATOR_RATE_PER_SECOND: '0',
+    EMULATOR_CONCURRENCY: '0',
+    EMULATOR_LATENCY_MS: '0',
+    EMULATOR_JOURNAL_SIZE: '1000',
   });
-  const banner = await new Promise<string>((ok, fail) => {
-    let buf = '';
-    child.stdout.on('data', (c: Buffer) => {
-      buf += c.toString();
-      if (buf.includes('\n')) {
-        ok(buf.split('\n')[0]);
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`emulator exited early (${code})`)));
-  });
-  const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
-  if (!url) {
-    throw new Error(`no URL in banner: ${banner}`);
-  }
-  const pid = child.pid as number;
+  const { url, pid, banner } = emulator;
   process.stdout.write(`${banner}\n`);
 
   try {
@@ -145,7 +80,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    child.kill('SIGTERM');
+    emulator.close();
   }
 }
 

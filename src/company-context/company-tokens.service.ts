@@ -27,7 +27,7 @@ interface MispSession {
   expiresAt: number;
 }
 
-/** The MiSP login is one shared lane: its calls are rate limited like a company's. */
+/** Calls made with the MiSP user token (Login, ChangeCompany) share one lane, limited like a company's. */
 export const MISP_LANE = 'misp';
 
 /**
@@ -196,8 +196,9 @@ export class CompanyTokensService {
     for (let loginAttempt = 0; ; loginAttempt += 1) {
       const misp = await this.mispUserSession(loginAttempt > 0);
       try {
+        // ChangeCompany is a call of the MiSP user (its token), so it shares the MiSP lane's limits.
         const response = await this.client.call<unknown>('changeCompany', {
-          lane: subscriberId,
+          lane: MISP_LANE,
           subscriberId,
           token: misp.accessToken,
           params: { companyId: ipaasCompanyId },

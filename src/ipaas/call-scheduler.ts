@@ -11,6 +11,7 @@
  * also paced at no more than twice the average rate, and each window is held `WINDOW_GUARD_MS` longer.
  */
 export const WINDOW_GUARD_MS = 15;
+const PACE_SLACK_MS = 10;
 export interface SchedulerLimits {
   globalRatePerSecond: number;
   companyRatePerSecond: number;
@@ -21,6 +22,7 @@ export class SlidingWindow {
   private readonly capacity: number;
   private readonly windowMs: number;
   private readonly minGapMs: number;
+  private nextPaceAt = -Infinity;
   private readonly admittedAt: number[] = [];
   private head = 0;
 
@@ -33,8 +35,7 @@ export class SlidingWindow {
   /** Milliseconds until one more admission fits (0: now). */
   waitMs(now: number): number {
     const admitted = this.admittedAt.length - this.head;
-    const last = admitted > 0 ? this.admittedAt[this.admittedAt.length - 1] : undefined;
-    const paceWait = last === undefined ? 0 : last + this.minGapMs - now;
+    const paceWait = this.nextPaceAt - now;
     if (admitted < this.capacity) {
       return Math.max(0, paceWait);
     }
@@ -43,6 +44,9 @@ export class SlidingWindow {
   }
 
   record(now: number): void {
+    // The pace is a schedule, not "last + gap": a timer that fires late admits what is owed, so 1-ms timer
+    // granularity does not cap high rates. The slack bounds how much can be owed after an idle spell.
+    this.nextPaceAt = Math.max(this.nextPaceAt, now - PACE_SLACK_MS) + this.minGapMs;
     this.admittedAt.push(now);
     // Keep only the last `capacity` admissions; compact now and then instead of shifting on every call.
     while (this.admittedAt.length - this.head > this.capacity) {

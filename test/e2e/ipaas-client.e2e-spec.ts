@@ -82,7 +82,12 @@ describe('iPaaS.com client against the emulator with faults', () => {
     h.emulator.control.addFault({
       path: '/subscriptions/**',
       count: 1,
-      action: { type: 'respond', status: 429, body: 'temporary volume restriction', headers: { 'Retry-After': '1' } },
+      action: {
+        type: 'respond',
+        status: 429,
+        body: 'temporary volume restriction',
+        headers: { 'Retry-After': '1' },
+      },
     });
     const started = performance.now();
     await expect(read()).resolves.toMatchObject({ status: 200, attempts: 2 });
@@ -131,12 +136,22 @@ describe('iPaaS.com client against the emulator with faults', () => {
     const post = (landedCheck?: () => Promise<{ landed: false }>) =>
       client.call('createCustomer', { lane: `lane-${companyId}`, token, body: customer, landedCheck });
 
-    h.emulator.control.addFault({ method: 'POST', path: '/customers/**', count: 1, action: { type: 'respond', status: 502 } });
+    h.emulator.control.addFault({
+      method: 'POST',
+      path: '/customers/**',
+      count: 1,
+      action: { type: 'respond', status: 502 },
+    });
     await expect(post()).rejects.toMatchObject({ kind: 'server', details: { attempts: 1 } });
     expect(h.calls(CUSTOMERS)).toBe(1);
 
     h.emulator.control.clearJournal();
-    h.emulator.control.addFault({ method: 'POST', path: '/customers/**', count: 1, action: { type: 'respond', status: 502 } });
+    h.emulator.control.addFault({
+      method: 'POST',
+      path: '/customers/**',
+      count: 1,
+      action: { type: 'respond', status: 502 },
+    });
     let lookups = 0;
     const created = await post(() => {
       lookups += 1;
@@ -156,7 +171,8 @@ describe('iPaaS.com client against the emulator with faults', () => {
         body: '[{"id":1}]',
         headers: {
           'Content-Type': 'application/json',
-          'X-Pagination': '{"total_Count":9999,"page_Size":1,"current_Page":1,"total_Pages":9999,"previous_Page":"No","next_Page":"Yes"}',
+          'X-Pagination':
+            '{"total_Count":9999,"page_Size":1,"current_Page":1,"total_Pages":9999,"previous_Page":"No","next_Page":"Yes"}',
         },
       },
     });
@@ -171,7 +187,11 @@ describe('iPaaS.com client against the emulator with faults', () => {
     h.emulator.control.clearFaults();
     const capped = async (): Promise<number> => {
       let pages = 0;
-      for await (const page of client.paginate('listCustomers', { lane: `lane-${companyId}`, token }, { pageSize: 1, maxPages: 2 })) {
+      for await (const page of client.paginate(
+        'listCustomers',
+        { lane: `lane-${companyId}`, token },
+        { pageSize: 1, maxPages: 2 },
+      )) {
         pages += page.length;
       }
       return pages;
@@ -181,7 +201,11 @@ describe('iPaaS.com client against the emulator with faults', () => {
 
   it('walks every page of a real list', async () => {
     const items: unknown[] = [];
-    for await (const page of client.paginate<unknown>('listCustomers', { lane: `lane-${companyId}`, token }, { pageSize: 1 })) {
+    for await (const page of client.paginate<unknown>(
+      'listCustomers',
+      { lane: `lane-${companyId}`, token },
+      { pageSize: 1 },
+    )) {
       items.push(...page);
     }
     expect(items.length).toBeGreaterThanOrEqual(3);
@@ -194,9 +218,16 @@ describe('iPaaS.com client limits, observed at the vendor', () => {
 
   beforeAll(async () => {
     h = await startVendorHarness({
-      env: { IPAAS_COMPANY_RATE_PER_SECOND: '8', IPAAS_COMPANY_CONCURRENCY: '2', IPAAS_GLOBAL_RATE_PER_SECOND: '12' },
+      env: {
+        IPAAS_COMPANY_RATE_PER_SECOND: '8',
+        IPAAS_COMPANY_CONCURRENCY: '2',
+        IPAAS_GLOBAL_RATE_PER_SECOND: '12',
+      },
       // The emulator enforces the same limits: any excess would show up as a 429.
-      emulator: { limits: { ratePerSecond: 8, burst: 8, concurrency: 2 }, latency: { fixedMs: 40, jitterMs: 20 } },
+      emulator: {
+        limits: { ratePerSecond: 8, burst: 8, concurrency: 2 },
+        latency: { fixedMs: 40, jitterMs: 20 },
+      },
     });
   });
 
@@ -221,6 +252,11 @@ describe('iPaaS.com client limits, observed at the vendor', () => {
       const times = journal.filter((entry) => entry.companyId === id).map((entry) => Date.parse(entry.at));
       expect(maxInAnyWindow(times, 1000)).toBeLessThanOrEqual(8);
     }
-    expect(maxInAnyWindow(journal.map((entry) => Date.parse(entry.at)), 1000)).toBeLessThanOrEqual(12);
+    expect(
+      maxInAnyWindow(
+        journal.map((entry) => Date.parse(entry.at)),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(12);
   });
 });

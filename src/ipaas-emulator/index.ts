@@ -1,11 +1,7 @@
-import type { EmulatorClock } from './clock';
 import type { EmulatorControl } from './control';
 import { EmulatorControlImpl } from './control';
-import type { ErrorMode } from './errors';
-import type { LimitOptions } from './limits';
-import type { LatencyOptions } from './server';
+import type { EmulatorOptions } from './server';
 import { listen } from './server';
-import type { SeedOptions } from './state';
 
 export { ManualClock, RealTimeClock, DEFAULT_MANUAL_START_MS } from './clock';
 export type { EmulatorClock } from './clock';
@@ -29,24 +25,8 @@ export type { StatsSnapshot } from './stats';
 export { ROUTES } from './routes.table';
 export type { RouteSpec } from './routes.table';
 
-export interface StartEmulatorOptions {
-  /** Default 4010; 0 picks a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Demo seed overrides (see DEFAULT_SEED); false starts empty. */
-  seed?: Partial<SeedOptions> | false;
-  /** Default: real time plus an offset that advanceClock() increases. Tests pass a ManualClock. */
-  clock?: EmulatorClock;
-  limits?: Partial<LimitOptions>;
-  errorMode?: ErrorMode;
-  /** Request-journal capacity (also the received-hooks capacity). Default 1000. */
-  journalSize?: number;
-  /** Seed of every random stream. Default 1. */
-  rngSeed?: number;
-  latency?: LatencyOptions;
-  pagination?: { defaultPageSize?: number; maxPageSize?: number };
-}
+/** Port (default 4010; 0 = any free port), host (127.0.0.1), seed, clock, limits, error mode, journal size, RNG seed, latency. */
+export type StartEmulatorOptions = EmulatorOptions;
 
 export interface StartedEmulator {
   /** e.g. http://127.0.0.1:4010 (no trailing slash); vendor base paths hang off it (`${url}/sso/v2/...`). */

@@ -251,37 +251,26 @@ export class EmulatorCore {
     const fault = this.faults.size
       ? this.faults.evaluate(method, url.split('?', 1)[0], entry.companyId)
       : null;
+    const proceed = (): void =>
+      this.afterFault(
+        req,
+        res,
+        spec,
+        found?.params ?? {},
+        found?.searchParams ?? {},
+        token,
+        header,
+        entry,
+        routeKey,
+        started,
+      );
     if (fault) {
       this.stats.faultsFired++;
       entry.faultId = fault.id;
-      this.applyFault(fault, req, res, entry, routeKey, started, () =>
-        this.afterFault(
-          req,
-          res,
-          spec,
-          found?.params ?? {},
-          found?.searchParams ?? {},
-          token,
-          header,
-          entry,
-          routeKey,
-          started,
-        ),
-      );
+      this.applyFault(fault, req, res, entry, routeKey, started, proceed);
       return;
     }
-    this.afterFault(
-      req,
-      res,
-      spec,
-      found?.params ?? {},
-      found?.searchParams ?? {},
-      token,
-      header,
-      entry,
-      routeKey,
-      started,
-    );
+    proceed();
   };
 
   private lookupToken(header: string): TokenRec | null {

@@ -7,7 +7,8 @@ import { Column, type ColumnOptions, type ValueTransformer } from 'typeorm';
  */
 const epochMsTransformer: ValueTransformer = {
   to: (value: Date | null | undefined) => (value instanceof Date ? value.getTime() : value),
-  from: (value: string | number | null) => (value === null || value === undefined ? value : new Date(Number(value))),
+  from: (value: string | number | null) =>
+    value === null || value === undefined ? value : new Date(Number(value)),
 };
 
 export function InstantColumn(options: Omit<ColumnOptions, 'type' | 'transformer'> = {}): PropertyDecorator {

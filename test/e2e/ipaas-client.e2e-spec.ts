@@ -10,7 +10,7 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
   let best = 0;
   let start = 0;
   for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) {
+    while (sorted[end] - sorted[start] >= windowMs) {
       start += 1;
     }
     best = Math.max(best, end - start + 1);
@@ -29,7 +29,7 @@ describe('iPaaS.com client against the emulator with faults', () => {
     h = await startVendorHarness({ env: { IPAAS_RETRY_AFTER_CAP_MS: '2000' } });
     client = h.t.app.get(IpaasClient);
     client.useRandom(() => 0.5);
-    companyId = h.emulator.control.subscriberCompanyIds()[0] as string;
+    companyId = h.emulator.control.subscriberCompanyIds()[0];
     token = h.emulator.control.mintCompanyToken(companyId).accessToken;
   });
 
@@ -238,7 +238,7 @@ describe('iPaaS.com client limits, observed at the vendor', () => {
   it('never exceeds the company rate in any 1-s window, nor its concurrency, nor the global rate', async () => {
     const client = h.t.app.get(IpaasClient);
     const [first, second] = h.emulator.control.subscriberCompanyIds();
-    const tokens = [first, second].map((id) => h.emulator.control.mintCompanyToken(id as string).accessToken);
+    const tokens = [first, second].map((id) => h.emulator.control.mintCompanyToken(id).accessToken);
     h.emulator.control.clearJournal();
     await Promise.all(
       Array.from({ length: 36 }, (_, index) =>

@@ -10,7 +10,7 @@ interface RouterLayer {
 
 /** Every (method, path) the Express router serves, in OpenAPI path syntax. */
 function routerRoutes(app: TestApp['app']): string[] {
-  const express = app.getHttpAdapter().getInstance<Express>();
+  const express: Express = app.getHttpAdapter().getInstance();
   return (
     (express.router.stack as unknown as RouterLayer[])
       // Nest mounts module middleware (metrics, logging) on a catch-all route; those are not endpoints.

@@ -1,19 +1,7 @@
 import { CallScheduler, SlidingWindow } from './call-scheduler';
+import { maxInAnyWindow } from '../../test/utils/windows';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while (sorted[end] - sorted[start] >= windowMs) {
-      start += 1;
-    }
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 describe('SlidingWindow', () => {
   it('should admit `rate` calls per second, paced at twice the rate, then wait for the oldest to leave', () => {

@@ -1,22 +1,10 @@
 import { IpaasClient } from '../../src/ipaas/ipaas-client';
 import { VendorError } from '../../src/ipaas/vendor-error';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
+import { maxInAnyWindow } from '../utils/windows';
 
 const SUBSCRIPTIONS = /\/subscriptions\/v2\/Subscriptions/i;
 const CUSTOMERS = /\/customers\/v2\/Customer/i;
-
-function maxInAnyWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while (sorted[end] - sorted[start] >= windowMs) {
-      start += 1;
-    }
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 describe('iPaaS.com client against the emulator with faults', () => {
   let h: VendorHarness;

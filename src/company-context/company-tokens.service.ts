@@ -69,15 +69,7 @@ export class CompanyTokensService {
     if (!options.forceRenew && cached !== undefined && this.isFresh(cached)) {
       return Promise.resolve(cached);
     }
-    const pending = this.inFlight.get(subscriberId);
-    if (pending !== undefined) {
-      return pending;
-    }
-    const resolving = this.resolve(subscriberId, options.forceRenew === true).finally(() =>
-      this.inFlight.delete(subscriberId),
-    );
-    this.inFlight.set(subscriberId, resolving);
-    return resolving;
+    return this.singleFlight(subscriberId, () => this.resolve(subscriberId, options.forceRenew === true));
   }
 
   /**
@@ -85,16 +77,21 @@ export class CompanyTokensService {
    * expired credential). The stored row changes only when the vendor answers.
    */
   renewSession(subscriberId: string): Promise<CompanyToken> {
+    return this.singleFlight(subscriberId, async () => {
+      const subscriber = await this.subscribers.get(subscriberId);
+      return this.mint(subscriberId, subscriber.ipaasCompanyId);
+    });
+  }
+
+  /** Joins the work already in flight for the company, or starts `work` as the one every caller waits for. */
+  private singleFlight(subscriberId: string, work: () => Promise<CompanyToken>): Promise<CompanyToken> {
     const pending = this.inFlight.get(subscriberId);
     if (pending !== undefined) {
       return pending;
     }
-    const minting = this.subscribers
-      .get(subscriberId)
-      .then((subscriber) => this.mint(subscriberId, subscriber.ipaasCompanyId))
-      .finally(() => this.inFlight.delete(subscriberId));
-    this.inFlight.set(subscriberId, minting);
-    return minting;
+    const started = work().finally(() => this.inFlight.delete(subscriberId));
+    this.inFlight.set(subscriberId, started);
+    return started;
   }
 
   /** Forget what memory holds for a company (credential replaced, deleted or refused). */
@@ -250,9 +247,13 @@ export class CompanyTokensService {
   /** Marks the stored credential invalid (when there is one) so no further calls are made. */
   async invalidateCompany(subscriberId: string, reason: string): Promise<void> {
     this.cache.delete(subscriberId);
-    const stored = await this.credentials.loadCompanyCredential(subscriberId);
-    if (stored !== null) {
+    try {
       await this.credentials.markCredentialInvalid(subscriberId, reason);
+    } catch (error) {
+      // A company with no stored credential yet (first mint refused) has nothing to mark.
+      if (!(error instanceof AppError) || error.code !== ErrorCode.NOT_FOUND) {
+        throw error;
+      }
     }
     this.events.emit({ type: 'company_credential.invalidated', subscriberId, reason });
   }

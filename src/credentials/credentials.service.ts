@@ -149,27 +149,16 @@ export class CredentialsService {
   /** Replaces any existing credential of the company (a session included) with a staff-supplied API key. */
   async saveApiKey(subscriberId: string, apiKey: string, verifiedAt: Date | null): Promise<CredentialView> {
     checkSecret('apiKey', apiKey);
-    await this.subscribers.get(subscriberId);
     const owner = subscriberOwner(subscriberId);
-    const now = this.clock.now();
-    const entity: CompanyCredentialEntity = {
-      subscriberId,
+    return this.store(subscriberId, {
       kind: 'api_key',
       apiKeySealed: this.vault.seal({ owner, kind: 'company_api_key' }, apiKey),
       accessTokenSealed: null,
       refreshTokenSealed: null,
-      keyId: this.vault.activeKeyId,
       last4: lastFour(apiKey),
       expiresAt: null,
-      status: 'valid',
-      invalidReason: null,
       lastVerifiedAt: verifiedAt,
-      // On replace the upsert keeps the row's created_at (it is not among the overwritten columns).
-      createdAt: now,
-      updatedAt: now,
-    };
-    await this.credentials.upsert(entity);
-    return toView(entity);
+    });
   }
 
   /** Stores a session minted through ChangeCompany (or refreshed); minting it proved it valid. */
@@ -181,11 +170,8 @@ export class CredentialsService {
     if (session.refreshToken !== null) {
       checkSecret('refreshToken', session.refreshToken);
     }
-    await this.subscribers.get(subscriberId);
     const owner = subscriberOwner(subscriberId);
-    const now = this.clock.now();
-    await this.credentials.upsert({
-      subscriberId,
+    await this.store(subscriberId, {
       kind: 'company_session',
       apiKeySealed: null,
       accessTokenSealed: this.vault.seal({ owner, kind: 'company_access_token' }, session.accessToken),
@@ -193,15 +179,9 @@ export class CredentialsService {
         session.refreshToken === null
           ? null
           : this.vault.seal({ owner, kind: 'company_refresh_token' }, session.refreshToken),
-      keyId: this.vault.activeKeyId,
       last4: lastFour(session.accessToken),
       expiresAt: session.expiresAt,
-      status: 'valid',
-      invalidReason: null,
-      lastVerifiedAt: now,
-      // On replace the upsert keeps the row's created_at (it is not among the overwritten columns).
-      createdAt: now,
-      updatedAt: now,
+      lastVerifiedAt: this.clock.now(),
     });
   }
 
@@ -278,6 +258,36 @@ export class CredentialsService {
       throw AppError.notFound(`Credential of subscriber ${subscriberId}`);
     }
     return entity;
+  }
+
+  /** Writes the company's one credential row, valid, under the active key (insert or replace). */
+  private async store(
+    subscriberId: string,
+    secret: Pick<
+      CompanyCredentialEntity,
+      | 'kind'
+      | 'apiKeySealed'
+      | 'accessTokenSealed'
+      | 'refreshTokenSealed'
+      | 'last4'
+      | 'expiresAt'
+      | 'lastVerifiedAt'
+    >,
+  ): Promise<CredentialView> {
+    await this.subscribers.get(subscriberId);
+    const now = this.clock.now();
+    const entity: CompanyCredentialEntity = {
+      subscriberId,
+      ...secret,
+      keyId: this.vault.activeKeyId,
+      status: 'valid',
+      invalidReason: null,
+      // On replace the upsert keeps the row's created_at (it is not among the overwritten columns).
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.credentials.upsert(entity);
+    return toView(entity);
   }
 
   private sealed(envelope: string | null): string {

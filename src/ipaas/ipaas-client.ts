@@ -113,17 +113,16 @@ export class IpaasClient implements OnModuleDestroy {
           },
         );
       }
-      const error = await this.attempt<T>(operation, endpoint, path, request, attempt).then(
-        (response) => response,
-        (failure: unknown) => failure,
-      );
-      if (!(error instanceof VendorError)) {
-        if (error instanceof Error) {
+      let failed: VendorError;
+      try {
+        const response = await this.attempt<T>(operation, endpoint, path, request, attempt);
+        return { ...response, attempts: attempt + 1 };
+      } catch (error) {
+        if (!(error instanceof VendorError)) {
           throw error;
         }
-        return { ...(error as VendorResponse<T>), attempts: attempt + 1 };
+        failed = error.withDetails({ operation, attempts: attempt + 1 });
       }
-      const failed = error.withDetails({ operation, attempts: attempt + 1 });
       if (!failed.retryable || attempt >= this.settings.maxRetries) {
         throw failed;
       }

@@ -22,16 +22,6 @@ export interface TransportRequest {
   token?: string;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
 /**
  * The single HTTP path to iPaaS.com: keep-alive agents, a timeout, no redirects, a response size cap, and a base
  * URL that only server configuration sets. Bodies are kept as text so plaintext error messages survive.
@@ -103,10 +93,8 @@ function transportError(error: unknown): VendorError {
     if (code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || /maxContentLength/i.test(error.message)) {
       return new VendorError('protocol', 'The vendor response exceeded the size limit');
     }
-    if (NETWORK_CODES.has(code) || /socket hang up|network/i.test(error.message)) {
-      return new VendorError('network', `Network error talking to the vendor (${code || 'connection lost'})`);
-    }
-    return new VendorError('network', `Vendor request failed (${code || 'unknown'})`);
+    // Resets, refusals, DNS failures, dropped sockets: the request may or may not have reached the vendor.
+    return new VendorError('network', `Network error talking to the vendor (${code || 'connection lost'})`);
   }
   return new VendorError('network', 'Vendor request failed');
 }

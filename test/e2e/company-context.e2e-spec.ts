@@ -29,6 +29,20 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     h.emulator.control.clearJournal();
   });
 
+  /** The vendor answers 401 to every data call of the company. */
+  const refuseTokensOf = (ipaasCompanyId: string): void => {
+    h.emulator.control.addFault({
+      path: '/subscriptions/**',
+      companyId: ipaasCompanyId,
+      action: { type: 'respond', status: 401, body: 'AUTH-1002 Access token is invalid' },
+    });
+  };
+
+  const expectCredentialInvalid = (subscriberId: string): Promise<void> =>
+    expect(vendor.call(subscriberId, 'listSubscriptions')).rejects.toMatchObject({
+      code: 'CREDENTIAL_INVALID',
+    });
+
   it('mints exactly once for 200 concurrent calls to a cold company (single-flight)', async () => {
     const company = await h.register(0);
     const results = await Promise.all(
@@ -80,9 +94,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     });
     h.emulator.control.clearJournal();
 
-    await expect(vendor.call(company.id, 'listSubscriptions')).rejects.toMatchObject({
-      code: 'CREDENTIAL_INVALID',
-    });
+    await expectCredentialInvalid(company.id);
     const credential = await request(h.t.server).get(`/v1/subscribers/${company.id}/credential`).expect(200);
     expect(credential.body.status).toBe('invalid');
     expect(credential.body.invalidReason).toMatch(/ChangeCompany refused/);
@@ -131,17 +143,9 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
       .put(`/v1/subscribers/${company.id}/credential?verify=false`)
       .send({ kind: 'api_key', apiKey: key.apiKey })
       .expect(200);
-    h.emulator.control.addFault({
-      path: '/subscriptions/**',
-      companyId: company.ipaasCompanyId,
-      action: { type: 'respond', status: 401, body: 'AUTH-1002 Access token is invalid' },
-    });
-    await expect(vendor.call(company.id, 'listSubscriptions')).rejects.toMatchObject({
-      code: 'CREDENTIAL_INVALID',
-    });
-    await expect(vendor.call(company.id, 'listSubscriptions')).rejects.toMatchObject({
-      code: 'CREDENTIAL_INVALID',
-    });
+    refuseTokensOf(company.ipaasCompanyId);
+    await expectCredentialInvalid(company.id);
+    await expectCredentialInvalid(company.id);
     expect(h.calls(SUBSCRIPTIONS)).toBe(1);
     const problem = await request(h.t.server)
       .post(`/v1/subscribers/${company.id}/credential/verify`)
@@ -153,14 +157,8 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     const company = await h.register(6);
     await vendor.call(company.id, 'listSubscriptions');
     h.emulator.control.clearJournal();
-    h.emulator.control.addFault({
-      path: '/subscriptions/**',
-      companyId: company.ipaasCompanyId,
-      action: { type: 'respond', status: 401, body: 'AUTH-1002 Access token is invalid' },
-    });
-    await expect(vendor.call(company.id, 'listSubscriptions')).rejects.toMatchObject({
-      code: 'CREDENTIAL_INVALID',
-    });
+    refuseTokensOf(company.ipaasCompanyId);
+    await expectCredentialInvalid(company.id);
     expect(h.calls(SUBSCRIPTIONS)).toBe(2);
     expect(h.calls(REFRESH) + h.calls(CHANGE_COMPANY)).toBe(1);
 

@@ -58,8 +58,6 @@ export function buildLoggerParams(config: AppConfig, destination?: DestinationSt
         formatters: {
           log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
         },
-        // Also catches values that a deep walk would not reach (e.g. pre-serialised strings of headers).
-        redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'] },
       },
       destination ?? process.stdout,
     ],

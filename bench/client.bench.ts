@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import axios from 'axios';
 
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
     const before = await stats();
     const mintCalls = before.totalCalls - 2; // less the bench's own login and Companies read
 
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const cpuStart = process.cpuUsage();
     let failed = 0;
     const failures = new Map<string, number>();
     const started = performance.now();
@@ -102,6 +106,8 @@ async function main(): Promise<void> {
       ),
     );
     const wallSeconds = (performance.now() - started) / 1000;
+    loopDelay.disable();
+    const cpu = process.cpuUsage(cpuStart);
     const after = await stats();
     const boundSeconds = CALLS / (COMPANIES * COMPANY_RATE);
     const ratio = wallSeconds / boundSeconds;
@@ -116,6 +122,7 @@ async function main(): Promise<void> {
       `429s received:    ${status429}`,
       `vendor calls:     ${after.totalCalls - before.totalCalls} during the timed run (reads + 429 answers)`,
       `token mints:      ${mintCalls} calls (login + ChangeCompany) in ${mintSeconds.toFixed(2)} s before the timed run`,
+      `Tenantry CPU:     ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
       `peak RSS:         ${(peakRss / 1024 / 1024).toFixed(0)} MiB (Tenantry), emulator ${((procKb(emulator.pid, 'VmHWM') ?? 0) / 1024).toFixed(0)} MiB`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

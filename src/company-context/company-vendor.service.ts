@@ -24,7 +24,8 @@ export function startOfNextMonthUtc(now: Date): Date {
  */
 @Injectable()
 export class CompanyVendorService {
-  private readonly quotaExhaustedUntil = new Map<string, number>();
+  /** Epoch ms until which the company's monthly allowance is used up (0: not exhausted), read once per company. */
+  private readonly quotaExhaustedUntil = new Map<string, number | Promise<number>>();
 
   constructor(
     private readonly client: IpaasClient,
@@ -96,12 +97,19 @@ export class CompanyVendorService {
   }
 
   private async refuseWhenQuotaExhausted(subscriberId: string): Promise<void> {
-    let until = this.quotaExhaustedUntil.get(subscriberId);
-    if (until === undefined) {
-      const subscriber = await this.subscribers.get(subscriberId);
-      until = subscriber.quotaExhaustedUntil?.getTime() ?? 0;
-      this.quotaExhaustedUntil.set(subscriberId, until);
+    let known = this.quotaExhaustedUntil.get(subscriberId);
+    if (known === undefined) {
+      // Remember the pending read itself, so a burst of first calls reads the subscriber once, not per call.
+      known = this.subscribers
+        .get(subscriberId)
+        .then((subscriber) => subscriber.quotaExhaustedUntil?.getTime() ?? 0)
+        .catch((error: unknown) => {
+          this.quotaExhaustedUntil.delete(subscriberId);
+          throw error;
+        });
+      this.quotaExhaustedUntil.set(subscriberId, known);
     }
+    const until = await known;
     if (until > this.clock.nowMs()) {
       throw new AppError(
         ErrorCode.VENDOR_QUOTA_EXHAUSTED,

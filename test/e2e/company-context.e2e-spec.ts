@@ -3,6 +3,8 @@ import request from 'supertest';
 
 import { CompanyVendorService } from '../../src/company-context/company-vendor.service';
 import { AppError } from '../../src/common/errors/app-error';
+import { DomainEvents, type DomainEvent } from '../../src/common/events/domain-events';
+import { SubscribersService } from '../../src/subscribers/subscribers.service';
 import { ACCESS_TOKEN_TTL_MS } from '../../src/ipaas-emulator';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 
@@ -45,6 +47,11 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
 
   it('mints exactly once for 200 concurrent calls to a cold company (single-flight)', async () => {
     const company = await h.register(0);
+    const subscriberReads = jest.spyOn(h.t.app.get(SubscribersService), 'get');
+    const minted: DomainEvent[] = [];
+    const unsubscribe = h.t.app.get(DomainEvents).subscribe((event) => {
+      minted.push(event);
+    });
     const results = await Promise.all(
       Array.from({ length: 200 }, () => vendor.call<unknown[]>(company.id, 'listSubscriptions')),
     );
@@ -52,6 +59,18 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     expect(h.calls(CHANGE_COMPANY)).toBe(1);
     expect(h.calls(LOGIN)).toBe(1);
     expect(h.calls(SUBSCRIPTIONS, company.ipaasCompanyId)).toBe(200);
+    // Quota flag, token resolution, storing the minted session: three reads in all, not one per waiting caller.
+    expect(subscriberReads).toHaveBeenCalledTimes(3);
+    subscriberReads.mockRestore();
+    unsubscribe();
+    expect(minted.filter((event) => event.type === 'company_token.minted')).toEqual([
+      {
+        type: 'company_token.minted',
+        subscriberId: company.id,
+        ipaasCompanyId: company.ipaasCompanyId,
+        via: 'change_company',
+      },
+    ]);
 
     const metrics = await request(h.t.server).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/ipaas_company_token_mints_total\{via="change_company"\} 1/);

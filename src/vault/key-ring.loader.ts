@@ -37,9 +37,6 @@ export class KeyRingLoader {
     if (keys !== undefined) {
       return this.parse(keys, activeKey, 'VAULT_KEYS');
     }
-    if (this.config.isProduction) {
-      throw new VaultBootError('Vault: VAULT_KEYS is required in production');
-    }
     return this.parse(this.readOrCreateFile(keyFile), activeKey, keyFile);
   }
 

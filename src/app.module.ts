@@ -3,6 +3,8 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { PaginationInterceptor } from './common/http/pagination.interceptor';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -18,6 +20,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
+import { RelationshipsModule } from './relationships/relationships.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 import { VaultModule } from './vault/vault.module';
@@ -43,6 +46,7 @@ export class AppModule {
         TimeModule.forRoot(options.clock),
         LoggerModule.forRoot(buildLoggerParams(options.config, options.logDestination)),
         DatabaseModule,
+        AuthModule,
         MetricsModule,
         HealthModule,
         ProblemsModule,
@@ -50,8 +54,10 @@ export class AppModule {
         VaultModule,
         CredentialsModule,
         EventsModule,
+        AuditModule,
         SandboxModule,
         CompanyContextModule,
+        RelationshipsModule,
         ...(options.imports ?? []),
       ],
       providers: [

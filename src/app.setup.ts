@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 
+import { API_KEY_HEADER, API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
 import { writeProblem } from './common/errors/problem-details.filter';
 import { PAGINATION_HEADER } from './common/http/pagination';
 import { assignRequestId } from './common/http/request-id';
@@ -71,6 +72,25 @@ function setUpOpenApi(app: NestExpressApplication): void {
           '`code`; lists take `pageNumber`/`pageSize` and answer with an `X-Pagination` header.',
       )
       .setVersion('1')
+      // Routes list the schemes they accept (see @Roles); public routes list none.
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'POST /v1/auth/login → access_token',
+        },
+        BEARER_SCHEME,
+      )
+      .addApiKey(
+        {
+          type: 'apiKey',
+          in: 'header',
+          name: API_KEY_HEADER,
+          description: 'A staff API key (POST /v1/api-keys)',
+        },
+        API_KEY_SCHEME,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });

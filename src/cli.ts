@@ -4,6 +4,11 @@ import { type DynamicModule, type INestApplicationContext, Module } from '@nestj
 import { NestFactory } from '@nestjs/core';
 import { Logger, LoggerModule } from 'nestjs-pino';
 
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './auth/password-hasher';
+import { STAFF_ROLES, type StaffRole } from './auth/roles';
+import { SecretTokens } from './auth/secret-tokens';
+import { StaffService } from './auth/staff.service';
+import { StaffModule } from './auth/staff.module';
 import { buildLoggerParams } from './common/logging/logger.options';
 import { TimeModule } from './common/time/time.module';
 import type { AppConfig } from './config/app-config';
@@ -17,8 +22,8 @@ import { VaultModule } from './vault/vault.module';
  * `npm run cli -- <command> [flags]`: operator commands run in a Nest application context (no HTTP server).
  *
  * A table of commands and a hand-read flag or two instead of a CLI framework: with two commands
- * (vault:rotate now, staff:create later) a framework would add more surface than it saves.
- * stdout carries only the command's output (counts); JSON logs go to stderr.
+ * (vault:rotate, staff:create) a framework would add more surface than it saves.
+ * stdout carries only the command's output; JSON logs go to stderr.
  */
 interface Command {
   usage: string;
@@ -34,26 +39,57 @@ function print(line: string): void {
 
 class UsageError extends Error {}
 
-function readIntegerFlag(args: string[], name: string, fallback: number, max: number): number {
-  const index = args.indexOf(name);
-  if (index < 0) {
+/** `--name value` flags and bare `--switch` flags; anything else is a usage error. */
+function parseFlags(args: string[], valued: string[], switches: string[] = []): Map<string, string | true> {
+  const flags = new Map<string, string | true>();
+  for (let index = 0; index < args.length; index += 1) {
+    const flag = args[index] ?? '';
+    if (switches.includes(flag)) {
+      flags.set(flag, true);
+    } else if (valued.includes(flag) && index + 1 < args.length) {
+      flags.set(flag, args[index + 1] ?? '');
+      index += 1;
+    } else {
+      throw new UsageError(valued.includes(flag) ? `${flag} needs a value` : `unknown argument ${flag}`);
+    }
+  }
+  return flags;
+}
+
+function readIntegerFlag(
+  flags: Map<string, string | true>,
+  name: string,
+  fallback: number,
+  max: number,
+): number {
+  const text = flags.get(name);
+  if (text === undefined) {
     return fallback;
   }
-  const text = args[index + 1] ?? '';
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || value < 1 || value > max) {
     throw new UsageError(`${name} must be an integer from 1 to ${max}`);
   }
   return value;
 }
 
-function checkFlags(args: string[], known: string[]): void {
-  for (let index = 0; index < args.length; index += 2) {
-    const flag = args[index] ?? '';
-    if (!known.includes(flag)) {
-      throw new UsageError(`unknown argument ${flag}`);
-    }
+function requiredFlag(flags: Map<string, string | true>, name: string): string {
+  const value = flags.get(name);
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new UsageError(`${name} is required`);
   }
+  return value.trim();
+}
+
+/** All of stdin, without the one line break `echo` or a heredoc adds. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -61,8 +97,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'vault:rotate [--batch-size N]   re-seal every stored secret under the active vault key',
     imports: [VaultModule],
     prepare(args) {
-      checkFlags(args, ['--batch-size']);
-      const batchSize = readIntegerFlag(args, '--batch-size', 100, 10000);
+      const batchSize = readIntegerFlag(parseFlags(args, ['--batch-size']), '--batch-size', 100, 10000);
       return async (app) => {
         const format = (counts: RotationCounts): string =>
           `scanned=${counts.scanned} rotated=${counts.rotated} skipped=${counts.skipped} failed=${counts.failed}`;
@@ -74,6 +109,37 @@ const COMMANDS: Record<string, Command> = {
         if (counts.failed > 0) {
           print('vault:rotate: some rows did not open (see the logs); keep their old keys loaded');
           return 1;
+        }
+        return 0;
+      };
+    },
+  },
+  'staff:create': {
+    usage:
+      'staff:create --email E --name N --role admin|operator|viewer [--password-stdin]\n' +
+      '                                  create a staff user; without --password-stdin a password is generated and printed once',
+    imports: [StaffModule],
+    prepare(args) {
+      const flags = parseFlags(args, ['--email', '--name', '--role'], ['--password-stdin']);
+      const email = requiredFlag(flags, '--email');
+      const name = requiredFlag(flags, '--name');
+      const role = requiredFlag(flags, '--role');
+      if (!(STAFF_ROLES as readonly string[]).includes(role)) {
+        throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
+      }
+      return async (app) => {
+        const fromStdin = flags.has('--password-stdin');
+        const password = fromStdin ? await readStdin() : app.get(SecretTokens).newSecret();
+        if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+          throw new UsageError(
+            `the password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+          );
+        }
+        const user = await app.get(StaffService).create({ email, name, role: role as StaffRole, password });
+        print(`staff:create done id=${user.id} email=${user.email} role=${user.role}`);
+        if (!fromStdin) {
+          // The one time this password exists outside its hash: shown here, never logged.
+          print(`staff:create password (shown once): ${password}`);
         }
         return 0;
       };

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
+import { Roles } from '../auth/auth.decorators';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { CredentialViewDto, MispAccountViewDto } from '../credentials/credentials.dto';
 import { CompanyContextService } from './company-context.service';
@@ -13,6 +14,7 @@ export class CompanyContextController {
   constructor(private readonly companyContext: CompanyContextService) {}
 
   @Put('misp-account')
+  @Roles('admin')
   @ApiOkResponse({ type: MispAccountViewDto, description: 'Verified by logging in, then stored encrypted' })
   @ApiProblemResponses(422, 503)
   putMispAccount(@Body() body: PutMispAccountDto): Promise<MispAccountViewDto> {
@@ -20,6 +22,7 @@ export class CompanyContextController {
   }
 
   @Put('subscribers/:id/credential')
+  @Roles('operator')
   @ApiOkResponse({ type: CredentialViewDto, description: 'The stored credential (metadata only)' })
   @ApiProblemResponses(404, 409, 422, 503)
   putCredential(
@@ -33,6 +36,7 @@ export class CompanyContextController {
   }
 
   @Post('subscribers/:id/credential/verify')
+  @Roles('operator')
   @HttpCode(200)
   @ApiOkResponse({
     type: CredentialViewDto,
@@ -44,6 +48,7 @@ export class CompanyContextController {
   }
 
   @Post('subscribers/:id/quota/reset')
+  @Roles('operator')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The monthly-quota flag is cleared; calls resume' })
   @ApiProblemResponses(404)

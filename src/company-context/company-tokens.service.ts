@@ -9,10 +9,16 @@ import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { CredentialsService } from '../credentials/credentials.service';
 import { IpaasClient } from '../ipaas/ipaas-client';
+import { collectPages } from '../ipaas/paginate';
 import { VendorError } from '../ipaas/vendor-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { SubscribersService } from '../subscribers/subscribers.service';
-import { isLoginResponse, type VendorLoginResponse } from './vendor-wire.types';
+import {
+  hasDesignation,
+  isLoginResponse,
+  type VendorLoginResponse,
+  type VendorUserCompany,
+} from './vendor-wire.types';
 
 export interface CompanyToken {
   kind: 'api_key' | 'company_session';
@@ -27,6 +33,12 @@ interface MispSession {
   expiresAt: number;
 }
 
+/** A token of the MiSP's own company: the MiSP/* routes (subscriber requests, role shares) need it. */
+export interface MispCompanyToken {
+  token: string;
+  mispCompanyId: string;
+}
+
 /** Calls made with the MiSP user token (Login, ChangeCompany) share one lane, limited like a company's. */
 export const MISP_LANE = 'misp';
 
@@ -38,11 +50,16 @@ export const MISP_LANE = 'misp';
 @Injectable()
 export class CompanyTokensService {
   private readonly cache = new Map<string, CompanyToken>();
-  private readonly inFlight = new Map<string, Promise<CompanyToken>>();
+  /** Keyed by subscriber id, or MISP_LANE for the MiSP company token (never a UUID, so no clash). */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
   private mispSession: MispSession | undefined;
   private mispLogin: Promise<MispSession> | undefined;
+  /** Memory only, like the MiSP user session: re-minted through ChangeCompany after a restart. */
+  private mispCompanyToken: (MispCompanyToken & { expiresAt: number }) | undefined;
+  private discoveredMispCompanyId: string | undefined;
   private readonly mints: Counter<'via'>;
   private readonly marginMs: number;
+  private readonly configuredMispCompanyId: string | undefined;
 
   constructor(
     private readonly client: IpaasClient,
@@ -55,6 +72,7 @@ export class CompanyTokensService {
     @InjectPinoLogger(CompanyTokensService.name) private readonly logger: PinoLogger,
   ) {
     this.marginMs = config.ipaas.tokenRefreshMarginMs;
+    this.configuredMispCompanyId = config.misp.companyId;
     this.mints = new Counter({
       name: 'ipaas_company_token_mints_total',
       help: 'Company tokens obtained from iPaaS.com, by ChangeCompany or refresh',
@@ -83,15 +101,72 @@ export class CompanyTokensService {
     });
   }
 
-  /** Joins the work already in flight for the company, or starts `work` as the one every caller waits for. */
-  private singleFlight(subscriberId: string, work: () => Promise<CompanyToken>): Promise<CompanyToken> {
-    const pending = this.inFlight.get(subscriberId);
-    if (pending !== undefined) {
-      return pending;
+  /**
+   * A token of the MiSP's own company (ChangeCompany to it as the MiSP user), kept in memory until a margin
+   * before it expires; one mint in flight however many callers wait. `forceRenew` after the vendor refused it.
+   */
+  forMispCompany(options: { forceRenew?: boolean } = {}): Promise<MispCompanyToken> {
+    const cached = this.mispCompanyToken;
+    if (
+      !options.forceRenew &&
+      cached !== undefined &&
+      cached.expiresAt - this.marginMs > this.clock.nowMs()
+    ) {
+      return Promise.resolve({ token: cached.token, mispCompanyId: cached.mispCompanyId });
     }
-    const started = work().finally(() => this.inFlight.delete(subscriberId));
-    this.inFlight.set(subscriberId, started);
+    return this.singleFlight(MISP_LANE, async () => {
+      const mispCompanyId = await this.mispCompanyId();
+      const login = await this.changeCompanyAsMisp(mispCompanyId);
+      this.mispCompanyToken = {
+        token: login.access_token,
+        mispCompanyId,
+        expiresAt: Date.parse(login.access_token_expiration),
+      };
+      this.mints.inc({ via: 'change_company' });
+      return { token: login.access_token, mispCompanyId };
+    });
+  }
+
+  /** Every company the MiSP user can access (its own, and subscribers it is shared into), all pages. */
+  mispUserCompanies(): Promise<VendorUserCompany[]> {
+    return this.asMispUser((session) =>
+      collectPages(
+        this.client.paginate<VendorUserCompany>('userCompanies', {
+          lane: MISP_LANE,
+          token: session.accessToken,
+          params: { userId: session.userId },
+        }),
+      ),
+    );
+  }
+
+  /** Joins the work already in flight under `key`, or starts `work` as the one every caller waits for. */
+  private singleFlight<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const pending = this.inFlight.get(key);
+    if (pending !== undefined) {
+      return pending as Promise<T>;
+    }
+    const started = work().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
     return started;
+  }
+
+  /** IPAAS_MISP_COMPANY_ID, or the one company designated MiSP among the MiSP user's companies. */
+  private async mispCompanyId(): Promise<string> {
+    if (this.configuredMispCompanyId !== undefined) {
+      return this.configuredMispCompanyId;
+    }
+    if (this.discoveredMispCompanyId === undefined) {
+      const misps = (await this.mispUserCompanies()).filter((company) => hasDesignation(company, 'MiSP'));
+      if (misps.length !== 1) {
+        throw new AppError(
+          ErrorCode.MISP_COMPANY_UNRESOLVED,
+          `The MiSP user can access ${misps.length} companies designated MiSP; set IPAAS_MISP_COMPANY_ID`,
+        );
+      }
+      this.discoveredMispCompanyId = misps[0].id;
+    }
+    return this.discoveredMispCompanyId;
   }
 
   /** Forget what memory holds for a company (credential replaced, deleted or refused). */
@@ -99,9 +174,11 @@ export class CompanyTokensService {
     this.cache.delete(subscriberId);
   }
 
-  /** Forget the MiSP user session (the login was replaced). */
+  /** Forget the MiSP user session and company token (the login was replaced, perhaps by another MiSP's). */
   invalidateMispSession(): void {
     this.mispSession = undefined;
+    this.mispCompanyToken = undefined;
+    this.discoveredMispCompanyId = undefined;
   }
 
   /** Logs in with the given MiSP credentials (PUT /v1/misp-account verification); never cached. */
@@ -190,38 +267,48 @@ export class CompanyTokensService {
   }
 
   private async mint(subscriberId: string, ipaasCompanyId: string): Promise<CompanyToken> {
+    let login: VendorLoginResponse;
+    try {
+      login = await this.changeCompanyAsMisp(ipaasCompanyId, subscriberId);
+    } catch (error) {
+      if (!(error instanceof VendorError) || error.kind !== 'auth') {
+        throw error;
+      }
+      await this.invalidateCompany(subscriberId, `ChangeCompany refused: ${error.message}`);
+      throw new AppError(
+        ErrorCode.CREDENTIAL_INVALID,
+        `iPaaS.com refused ChangeCompany for subscriber ${subscriberId}: ${error.message}`,
+      );
+    }
+    return this.store(subscriberId, ipaasCompanyId, login, login.refresh_token ?? null, 'change_company');
+  }
+
+  /** ChangeCompany is a call of the MiSP user (its token), so it shares the MiSP lane's limits. */
+  private changeCompanyAsMisp(companyId: string, subscriberId?: string): Promise<VendorLoginResponse> {
+    return this.asMispUser(async (session) => {
+      const response = await this.client.call<unknown>('changeCompany', {
+        lane: MISP_LANE,
+        subscriberId,
+        token: session.accessToken,
+        params: { companyId },
+      });
+      return this.expectLogin(response.data, 'User/ChangeCompany');
+    });
+  }
+
+  /**
+   * Runs `work` with the MiSP user session. On a 401, perhaps only the user token went stale: it logs in
+   * again once and retries before the refusal is handed back.
+   */
+  private async asMispUser<T>(work: (session: MispSession) => Promise<T>): Promise<T> {
     for (let loginAttempt = 0; ; loginAttempt += 1) {
-      const misp = await this.mispUserSession(loginAttempt > 0);
+      const session = await this.mispUserSession(loginAttempt > 0);
       try {
-        // ChangeCompany is a call of the MiSP user (its token), so it shares the MiSP lane's limits.
-        const response = await this.client.call<unknown>('changeCompany', {
-          lane: MISP_LANE,
-          subscriberId,
-          token: misp.accessToken,
-          params: { companyId: ipaasCompanyId },
-        });
-        const login = this.expectLogin(response.data, 'User/ChangeCompany');
-        return await this.store(
-          subscriberId,
-          ipaasCompanyId,
-          login,
-          login.refresh_token ?? null,
-          'change_company',
-        );
+        return await work(session);
       } catch (error) {
-        if (!(error instanceof VendorError) || error.kind !== 'auth') {
+        if (loginAttempt > 0 || !(error instanceof VendorError) || error.kind !== 'auth') {
           throw error;
         }
-        if (loginAttempt === 0) {
-          // Perhaps only the MiSP user token went stale: log in again once before blaming the company.
-          this.mispSession = undefined;
-          continue;
-        }
-        await this.invalidateCompany(subscriberId, `ChangeCompany refused: ${error.message}`);
-        throw new AppError(
-          ErrorCode.CREDENTIAL_INVALID,
-          `iPaaS.com refused ChangeCompany for subscriber ${subscriberId}: ${error.message}`,
-        );
       }
     }
   }

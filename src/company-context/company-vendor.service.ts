@@ -7,7 +7,7 @@ import { Clock } from '../common/time/clock';
 import { IpaasClient, type VendorCall, type VendorResponse } from '../ipaas/ipaas-client';
 import type { VendorOperation } from '../ipaas/vendor-endpoints';
 import { VendorError } from '../ipaas/vendor-error';
-import { SubscribersService } from '../subscribers/subscribers.service';
+import { type SubscriberStatus, SubscribersService } from '../subscribers/subscribers.service';
 import { CompanyTokensService } from './company-tokens.service';
 
 export type CompanyCall<T> = Omit<VendorCall<T>, 'lane' | 'token' | 'subscriberId'>;
@@ -17,15 +17,22 @@ export function startOfNextMonthUtc(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
 }
 
+/** What decides whether a company may be called at all, read once per company and kept until it changes. */
+interface CallGate {
+  status: SubscriberStatus;
+  /** Epoch ms until which the company's monthly allowance is used up (0: not exhausted). */
+  quotaExhaustedUntil: number;
+}
+
 /**
  * Calls iPaaS.com as a subscriber company. On a 401 the token is renewed once and the call retried once; a
  * second 401 marks the credential invalid and stops all calls for that company. A monthly 429 flags the company
- * `quota exhausted` until the next month (or a manual reset) and is never retried.
+ * `quota exhausted` until the next month (or a manual reset) and is never retried. Suspended and offboarded
+ * subscribers are refused before any call.
  */
 @Injectable()
 export class CompanyVendorService {
-  /** Epoch ms until which the company's monthly allowance is used up (0: not exhausted), read once per company. */
-  private readonly quotaExhaustedUntil = new Map<string, number | Promise<number>>();
+  private readonly gates = new Map<string, CallGate | Promise<CallGate>>();
 
   constructor(
     private readonly client: IpaasClient,
@@ -40,7 +47,7 @@ export class CompanyVendorService {
     operation: VendorOperation,
     request: CompanyCall<T> = {},
   ): Promise<VendorResponse<T>> {
-    await this.refuseWhenQuotaExhausted(subscriberId);
+    await this.refuseWhenBlocked(subscriberId);
     const token = await this.tokens.forCompany(subscriberId);
     try {
       return await this.send(subscriberId, operation, request, token.value);
@@ -74,7 +81,12 @@ export class CompanyVendorService {
   /** Clears the monthly-quota flag (staff know the plan was raised, or the vendor reset it). */
   async resetQuota(subscriberId: string): Promise<void> {
     await this.subscribers.setQuotaExhaustedUntil(subscriberId, null);
-    this.quotaExhaustedUntil.delete(subscriberId);
+    this.forget(subscriberId);
+  }
+
+  /** The company's status or quota flag changed in the database: read it again before the next call. */
+  forget(subscriberId: string): void {
+    this.gates.delete(subscriberId);
   }
 
   private async send<T>(
@@ -88,28 +100,32 @@ export class CompanyVendorService {
     } catch (error) {
       if (error instanceof VendorError && error.kind === 'rate_limited_monthly') {
         const until = startOfNextMonthUtc(this.clock.now());
-        this.quotaExhaustedUntil.set(subscriberId, until.getTime());
         await this.subscribers.setQuotaExhaustedUntil(subscriberId, until);
+        this.forget(subscriberId);
         this.events.emit({ type: 'company_quota.exhausted', subscriberId, until });
       }
       throw error;
     }
   }
 
-  private async refuseWhenQuotaExhausted(subscriberId: string): Promise<void> {
-    let known = this.quotaExhaustedUntil.get(subscriberId);
+  private async refuseWhenBlocked(subscriberId: string): Promise<void> {
+    let known = this.gates.get(subscriberId);
     if (known === undefined) {
       // Remember the pending read itself, so a burst of first calls reads the subscriber once, not per call.
       known = this.subscribers
         .get(subscriberId)
-        .then((subscriber) => subscriber.quotaExhaustedUntil?.getTime() ?? 0)
+        .then((subscriber) => ({
+          status: subscriber.status,
+          quotaExhaustedUntil: subscriber.quotaExhaustedUntil?.getTime() ?? 0,
+        }))
         .catch((error: unknown) => {
-          this.quotaExhaustedUntil.delete(subscriberId);
+          this.gates.delete(subscriberId);
           throw error;
         });
-      this.quotaExhaustedUntil.set(subscriberId, known);
+      this.gates.set(subscriberId, known);
     }
-    const until = await known;
+    const { status, quotaExhaustedUntil: until } = await known;
+    SubscribersService.refuseWhenHalted({ id: subscriberId, status });
     if (until > this.clock.nowMs()) {
       throw new AppError(
         ErrorCode.VENDOR_QUOTA_EXHAUSTED,

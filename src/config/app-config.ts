@@ -68,6 +68,24 @@ export class AppConfig {
     };
   }
 
+  get auth(): AuthSettings {
+    return {
+      jwtSecret: this.env.JWT_SECRET,
+      accessTokenTtlSeconds: this.env.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlMs: this.env.AUTH_REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
+      loginThrottle: {
+        maxFailuresPerAccount: this.env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        maxFailuresPerIp: this.env.LOGIN_MAX_FAILURES_PER_IP,
+        windowMs: this.env.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+        lockoutMs: this.env.LOGIN_LOCKOUT_SECONDS * 1000,
+      },
+      firstAdmin:
+        this.env.ADMIN_EMAIL !== undefined && this.env.ADMIN_PASSWORD !== undefined
+          ? { email: this.env.ADMIN_EMAIL, password: this.env.ADMIN_PASSWORD }
+          : null,
+    };
+  }
+
   /** True when the built-in emulator is the vendor (IPAAS_BASE_URL=sandbox). */
   get isSandbox(): boolean {
     return this.env.IPAAS_BASE_URL === 'sandbox';
@@ -95,6 +113,11 @@ export class AppConfig {
       circuitOpenMs: this.env.IPAAS_CIRCUIT_OPEN_MS,
     };
   }
+
+  /** The MiSP's own company and the role it asks subscribers to share (both optional). */
+  get misp(): { companyId?: string; roleId?: number } {
+    return { companyId: this.env.IPAAS_MISP_COMPANY_ID, roleId: this.env.IPAAS_MISP_ROLE_ID };
+  }
 }
 
 export interface IpaasSettings {
@@ -113,4 +136,19 @@ export interface IpaasSettings {
   tokenRefreshMarginMs: number;
   circuitFailureThreshold: number;
   circuitOpenMs: number;
+}
+
+export interface AuthSettings {
+  /** Undefined outside production when unset: a random per-process key is used. */
+  jwtSecret: string | undefined;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlMs: number;
+  loginThrottle: {
+    maxFailuresPerAccount: number;
+    maxFailuresPerIp: number;
+    windowMs: number;
+    lockoutMs: number;
+  };
+  /** ADMIN_EMAIL / ADMIN_PASSWORD: created at boot while no staff user exists. */
+  firstAdmin: { email: string; password: string } | null;
 }

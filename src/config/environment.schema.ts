@@ -1,6 +1,7 @@
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsNumber,
@@ -222,4 +223,83 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   IPAAS_CIRCUIT_OPEN_MS = 30000;
+
+  @Describe(
+    "iPaaS.com id of the MiSP company. Empty: found among the MiSP user's companies (the one designated MiSP).",
+  )
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { message: 'IPAAS_MISP_COMPANY_ID must be a company id' })
+  IPAAS_MISP_COMPANY_ID?: string;
+
+  @Describe(
+    'Role of the MiSP company requested in role shares when a request names none. Empty: requests must name one.',
+  )
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  IPAAS_MISP_ROLE_ID?: number;
+
+  @Describe(
+    'HS256 key that signs staff access tokens (32+ bytes). Empty outside production: a random key per process ' +
+      '(sessions end on restart, with a warning). Required in production.',
+  )
+  @Sensitive()
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  @MaxLength(512)
+  JWT_SECRET?: string;
+
+  @Describe('Lifetime of a staff access token (JWT), in seconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  AUTH_ACCESS_TOKEN_TTL_SECONDS = 900;
+
+  @Describe('Lifetime of a staff refresh token, in days (each refresh issues a new one).')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  AUTH_REFRESH_TOKEN_TTL_DAYS = 14;
+
+  @Describe('Failed sign-ins for one email within the window before that account is locked out.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_ACCOUNT = 5;
+
+  @Describe('Failed sign-ins from one IP address within the window before that address is locked out.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES_PER_IP = 50;
+
+  @Describe('Window in which failed sign-ins are counted, in seconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+  @Describe('How long a locked-out account or IP address is refused (429 with Retry-After), in seconds.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_SECONDS = 900;
+
+  @Describe('Email of the first admin, created at boot when no staff user exists (with ADMIN_PASSWORD).')
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(320)
+  ADMIN_EMAIL?: string;
+
+  @Describe('Password of the first admin (12-200 characters); used only while no staff user exists.')
+  @Sensitive()
+  @IsOptional()
+  @IsString()
+  @MinLength(12)
+  @MaxLength(200)
+  ADMIN_PASSWORD?: string;
 }

@@ -5,6 +5,8 @@ import { describeVariables } from './environment.metadata';
 import { EnvironmentVariables } from './environment.schema';
 import { ConfigValidationError, loadConfig } from './load-config';
 
+const REAL_JWT_SECRET = 'Zq3vR8mT1xL5wN9bK2cH7fJ4gD6sA0pY'; // 32 bytes
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
   it('should refuse placeholder secrets and a missing vault key ring in production only', () => {
     expect(problemsOf({ NODE_ENV: 'production', METRICS_TOKEN: 'changeme-changeme' })).toEqual([
       'VAULT_KEYS: required in production (kid:base64-of-32-bytes)',
+      'JWT_SECRET: required in production (32 bytes or more)',
       'METRICS_TOKEN: looks like a placeholder; set a real secret in production',
     ]);
     expect(loadConfig({ NODE_ENV: 'development', METRICS_TOKEN: 'changeme-changeme' }).metricsToken).toBe(
@@ -71,9 +74,55 @@ describe('loadConfig', () => {
     );
     const realKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
     expect(
-      loadConfig({ NODE_ENV: 'production', VAULT_KEYS: realKeys, METRICS_TOKEN: 'q8Zr2vLk9TfW3nXc' })
-        .metricsToken,
+      loadConfig({
+        NODE_ENV: 'production',
+        VAULT_KEYS: realKeys,
+        JWT_SECRET: REAL_JWT_SECRET,
+        METRICS_TOKEN: 'q8Zr2vLk9TfW3nXc',
+      }).metricsToken,
     ).toBe('q8Zr2vLk9TfW3nXc');
+  });
+
+  it('should require a JWT_SECRET of 32+ bytes in production, and refuse a short or placeholder one', () => {
+    const realKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+    const production = { NODE_ENV: 'production', VAULT_KEYS: realKeys };
+    expect(problemsOf(production)).toEqual(['JWT_SECRET: required in production (32 bytes or more)']);
+    expect(problemsOf({ ...production, JWT_SECRET: REAL_JWT_SECRET.slice(1) })).toEqual([
+      'JWT_SECRET: JWT_SECRET must be longer than or equal to 32 characters',
+    ]);
+    expect(problemsOf({ ...production, JWT_SECRET: `change-me-${'x'.repeat(30)}` })).toEqual([
+      'JWT_SECRET: looks like a placeholder; set a real secret in production',
+    ]);
+    expect(loadConfig({ ...production, JWT_SECRET: REAL_JWT_SECRET }).auth.jwtSecret).toBe(REAL_JWT_SECRET);
+    // Outside production it may stay unset: the app then signs with a random per-process key.
+    expect(loadConfig({}).auth.jwtSecret).toBeUndefined();
+  });
+
+  it('should refuse ADMIN_EMAIL without ADMIN_PASSWORD and the reverse, and a short admin password', () => {
+    expect(problemsOf({ ADMIN_EMAIL: 'admin@misp.example' })).toEqual([
+      'ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither',
+    ]);
+    expect(problemsOf({ ADMIN_PASSWORD: 'long-enough-password' })).toEqual([
+      'ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither',
+    ]);
+    expect(problemsOf({ ADMIN_EMAIL: 'admin@misp.example', ADMIN_PASSWORD: 'short' })).toEqual([
+      'ADMIN_PASSWORD: ADMIN_PASSWORD must be longer than or equal to 12 characters',
+    ]);
+    expect(
+      loadConfig({ ADMIN_EMAIL: 'admin@misp.example', ADMIN_PASSWORD: 'long-enough-password' }).auth
+        .firstAdmin,
+    ).toEqual({ email: 'admin@misp.example', password: 'long-enough-password' });
+    expect(loadConfig({}).auth).toMatchObject({
+      firstAdmin: null,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlMs: 14 * 24 * 3600 * 1000,
+      loginThrottle: {
+        maxFailuresPerAccount: 5,
+        maxFailuresPerIp: 50,
+        windowMs: 900_000,
+        lockoutMs: 900_000,
+      },
+    });
   });
 
   it('should be documented variable by variable in .env.example', () => {

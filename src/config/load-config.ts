@@ -45,9 +45,17 @@ export function loadConfig(raw: RawEnvironment): AppConfig {
   const env = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
   const problems = flattenErrors(validateSync(env, { stopAtFirstError: true }));
 
+  // The first admin needs both; one alone is a typo that would silently leave the instance without an admin.
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither');
+  }
   if (env.NODE_ENV === 'production') {
     if (env.VAULT_KEYS === undefined) {
       problems.push('VAULT_KEYS: required in production (kid:base64-of-32-bytes)');
+    }
+    // Its length (32+) is checked by the schema in every mode; production also needs it set.
+    if (env.JWT_SECRET === undefined) {
+      problems.push('JWT_SECRET: required in production (32 bytes or more)');
     }
     for (const { name, sensitive } of variables) {
       const value: unknown = env[name as keyof EnvironmentVariables];

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
+import { Roles } from '../auth/auth.decorators';
 import { AppError } from '../common/errors/app-error';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { MispAccountViewDto } from './credentials.dto';
@@ -13,6 +14,7 @@ export class MispAccountController {
   constructor(private readonly credentials: CredentialsService) {}
 
   @Get()
+  @Roles('viewer')
   @ApiOkResponse({ type: MispAccountViewDto, description: 'Metadata only; the password is never returned' })
   @ApiProblemResponses(404)
   async get(): Promise<MispAccountViewDto> {

@@ -9,7 +9,16 @@ import type { AppConfig } from '../config/app-config';
 const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 const ENTITIES_GLOB = join(__dirname, '..', '**', '*.entity.{ts,js}');
 
+/** How long the transaction connection waits for the write lock (see transactions.ts). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/**
+ * The main connection waits only briefly inside SQLite, then TypeORM retries the statement from a timer.
+ * node-sqlite3 runs statements on libuv's small thread pool (4 threads); statements sleeping in SQLite's busy
+ * handler would occupy every thread while the transaction connection holds the write lock, and the
+ * transaction could then never commit (a deadlock until the timeout). Retrying from a timer frees the thread.
+ */
+const SQLITE_MAIN_BUSY_WAIT_MS = 20;
+const SQLITE_MAIN_BUSY_RETRY_MS = 5;
 
 /**
  * The one TypeORM options builder, shared by the app (DatabaseModule) and the TypeORM CLI (data-source.ts).
@@ -31,10 +40,11 @@ export function buildTypeOrmOptions(config: AppConfig): DataSourceOptions {
       ...common,
       type: 'sqlite',
       database: database.path,
-      // WAL lets readers run beside the single writer; busy_timeout waits for the write lock instead of
-      // failing at once. TypeORM's sqlite driver turns foreign keys on by itself.
+      // WAL lets readers run beside the single writer; a busy statement waits for the write lock instead of
+      // failing. TypeORM's sqlite driver turns foreign keys on by itself.
       enableWAL: true,
-      busyTimeout: SQLITE_BUSY_TIMEOUT_MS,
+      busyTimeout: SQLITE_MAIN_BUSY_WAIT_MS,
+      busyErrorRetry: SQLITE_MAIN_BUSY_RETRY_MS,
     };
   }
   return { ...common, type: 'postgres', url: database.url, extra: { max: 10 } };

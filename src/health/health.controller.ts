@@ -7,10 +7,12 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 
+import { Public } from '../auth/auth.decorators';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { AppConfig } from '../config/app-config';
 
 @ApiTags('service')
+@Public()
 @Controller({ version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Counter, Histogram } from 'prom-client';
 
+import { DomainEvents } from '../common/events/domain-events';
 import { Clock } from '../common/time/clock';
 import { AppConfig, type IpaasSettings } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
@@ -19,6 +20,23 @@ import {
 import { VendorError, vendorErrorFromResponse } from './vendor-error';
 
 export const VENDOR_BASE_URL = Symbol('VENDOR_BASE_URL');
+
+// Logging in and refreshing change nothing at the vendor (and carry secrets): only other writes are audited.
+const UNAUDITED_OPERATIONS: ReadonlySet<VendorOperation> = new Set(['login', 'refresh']);
+
+// The vendor documents no request-id header; these are the usual names, kept when one is present and sane.
+const VENDOR_REQUEST_ID_HEADERS = ['x-request-id', 'x-correlation-id', 'request-id'];
+const SANE_VENDOR_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function vendorRequestIdOf(headers: Record<string, string | undefined>): string | null {
+  const found = VENDOR_REQUEST_ID_HEADERS.map((name) => headers[name]).find((value) => value !== undefined);
+  return found !== undefined && SANE_VENDOR_REQUEST_ID.test(found) ? found : null;
+}
+
+/** What the last attempt of a call learnt about the vendor's answer, for the audit event. */
+interface CallTrace {
+  vendorRequestId: string | null;
+}
 
 /** Outcome of the lookup a caller supplies so a failed POST may be retried: did the first attempt land? */
 export type LandedCheck<T> = () => Promise<{ landed: true; value: T } | { landed: false }>;
@@ -66,6 +84,7 @@ export class IpaasClient implements OnModuleDestroy {
     private readonly clock: Clock,
     metrics: MetricsService,
     @InjectPinoLogger(IpaasClient.name) private readonly logger: PinoLogger,
+    private readonly events: DomainEvents,
   ) {
     this.settings = config.ipaas;
     this.transport = new IpaasTransport(baseUrl, this.settings);
@@ -98,7 +117,48 @@ export class IpaasClient implements OnModuleDestroy {
     this.random = random;
   }
 
+  /** One vendor call with its retries; a mutating call emits `vendor_call.completed` once it is over, either way. */
   async call<T>(operation: VendorOperation, request: VendorCall<T>): Promise<VendorResponse<T>> {
+    const method = VENDOR_ENDPOINTS[operation].method;
+    const trace: CallTrace = { vendorRequestId: null };
+    if (method === 'GET' || UNAUDITED_OPERATIONS.has(operation)) {
+      return this.callWithRetries(operation, request, trace);
+    }
+    const completed = {
+      type: 'vendor_call.completed',
+      operation,
+      method,
+      subscriberId: request.subscriberId ?? null,
+    } as const;
+    try {
+      const response = await this.callWithRetries(operation, request, trace);
+      this.events.emit({
+        ...completed,
+        status: response.status,
+        outcome: 'success',
+        vendorRequestId: trace.vendorRequestId,
+        error: null,
+      });
+      return response;
+    } catch (error) {
+      // Only the classified message goes to the audit trail (the vendor's error text, capped), never a token or body.
+      const failure = error instanceof VendorError ? error : undefined;
+      this.events.emit({
+        ...completed,
+        status: failure?.status ?? null,
+        outcome: 'failure',
+        vendorRequestId: trace.vendorRequestId,
+        error: failure?.message ?? 'The vendor call failed',
+      });
+      throw error;
+    }
+  }
+
+  private async callWithRetries<T>(
+    operation: VendorOperation,
+    request: VendorCall<T>,
+    trace: CallTrace,
+  ): Promise<VendorResponse<T>> {
     const endpoint: VendorEndpoint = VENDOR_ENDPOINTS[operation];
     const path = buildVendorPath(operation, request.params);
     for (let attempt = 0; ; attempt += 1) {
@@ -115,7 +175,7 @@ export class IpaasClient implements OnModuleDestroy {
       }
       let failed: VendorError;
       try {
-        const response = await this.attempt<T>(operation, endpoint, path, request, attempt);
+        const response = await this.attempt<T>(operation, endpoint, path, request, attempt, trace);
         return { ...response, attempts: attempt + 1 };
       } catch (error) {
         if (!(error instanceof VendorError)) {
@@ -180,8 +240,10 @@ export class IpaasClient implements OnModuleDestroy {
     path: string,
     request: VendorCall<T>,
     attempt: number,
+    trace: CallTrace,
   ): Promise<Omit<VendorResponse<T>, 'attempts'>> {
     const startedAt = performance.now();
+    trace.vendorRequestId = null;
     let raw: RawVendorResponse;
     try {
       raw = await this.scheduler.schedule(request.lane, () =>
@@ -199,6 +261,7 @@ export class IpaasClient implements OnModuleDestroy {
       this.record(operation, request, attempt, startedAt, failure.kind, failure);
       throw failure;
     }
+    trace.vendorRequestId = vendorRequestIdOf(raw.headers);
     if (raw.status >= 200 && raw.status < 300) {
       this.circuits.recordSuccess(request.lane);
       this.record(operation, request, attempt, startedAt, String(raw.status));

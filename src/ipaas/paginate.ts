@@ -67,3 +67,12 @@ export async function* paginate<T>(
     pageNumber = page.pagination.current_Page + 1;
   }
 }
+
+/** Every item of a paged walk, in order (small lists: the MiSP's requests, role shares, companies). */
+export async function collectPages<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of pages) {
+    items.push(...page);
+  }
+  return items;
+}

@@ -49,6 +49,16 @@ export const VENDOR_ENDPOINTS = {
   createCustomer: endpoint('customers', 'POST', 'Customer', 'company', true),
   updateCustomer: endpoint('customers', 'PUT', 'Customer/{id}', 'company', true),
   deleteCustomer: endpoint('customers', 'DELETE', 'Customer/{id}', 'company', true),
+  // The MiSP side of the relationship lifecycle, called with the MiSP company's own token. Semantics are
+  // confirmed (subscriber requests, role shares, subscribers list); the paths are not published (§9, §13.4).
+  mispSubscriberRequests: endpoint('sso', 'GET', 'MiSP/SubscriberRequests', 'company', true),
+  approveSubscriberRequest: endpoint('sso', 'PUT', 'MiSP/SubscriberRequest/{id}/Approve', 'company', true),
+  denySubscriberRequest: endpoint('sso', 'PUT', 'MiSP/SubscriberRequest/{id}/Deny', 'company', true),
+  mispRoleShares: endpoint('sso', 'GET', 'MiSP/RoleShares', 'company', true),
+  createRoleShare: endpoint('sso', 'POST', 'MiSP/RoleShares', 'company', true),
+  deleteRoleShare: endpoint('sso', 'DELETE', 'MiSP/RoleShare/{id}', 'company', true),
+  mispSubscribers: endpoint('sso', 'GET', 'MiSP/Subscribers', 'company', true),
+  removeSubscriber: endpoint('sso', 'DELETE', 'MiSP/Subscriber/{companyId}', 'company', true),
 } as const satisfies Record<string, VendorEndpoint>;
 
 export type VendorOperation = keyof typeof VENDOR_ENDPOINTS;

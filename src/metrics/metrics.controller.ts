@@ -4,6 +4,7 @@ import type { Response } from 'express';
 
 import { timingSafeEqual } from 'node:crypto';
 
+import { Public } from '../auth/auth.decorators';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
@@ -17,6 +18,8 @@ function sameSecret(offered: string, expected: string): boolean {
 }
 
 @ApiTags('service')
+// Public to staff auth: METRICS_TOKEN guards it instead, so a scraper needs no staff account.
+@Public()
 @Controller({ version: VERSION_NEUTRAL })
 export class MetricsController {
   constructor(

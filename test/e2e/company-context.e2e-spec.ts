@@ -87,7 +87,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     expect(h.calls(REFRESH)).toBe(1);
     expect(h.calls(CHANGE_COMPANY)).toBe(0);
 
-    const credential = await request(h.t.server).get(`/v1/subscribers/${company.id}/credential`).expect(200);
+    const credential = await h.t.http.get(`/v1/subscribers/${company.id}/credential`).expect(200);
     expect(credential.body).toMatchObject({ kind: 'company_session', status: 'valid' });
     expect(Date.parse(credential.body.expiresAt as string)).toBeGreaterThan(
       h.emulator.control.now() + 50 * 60_000,
@@ -114,7 +114,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     h.emulator.control.clearJournal();
 
     await expectCredentialInvalid(company.id);
-    const credential = await request(h.t.server).get(`/v1/subscribers/${company.id}/credential`).expect(200);
+    const credential = await h.t.http.get(`/v1/subscribers/${company.id}/credential`).expect(200);
     expect(credential.body.status).toBe('invalid');
     expect(credential.body.invalidReason).toMatch(/ChangeCompany refused/);
 
@@ -126,7 +126,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
   it('uses an API key as a company token: verified when stored, no ChangeCompany, metadata only', async () => {
     const company = await h.register(3);
     const key = h.emulator.control.mintApiKey(company.ipaasCompanyId, { name: 'tenantry' });
-    const stored = await request(h.t.server)
+    const stored = await h.t.http
       .put(`/v1/subscribers/${company.id}/credential`)
       .send({ kind: 'api_key', apiKey: key.apiKey })
       .expect(200);
@@ -143,12 +143,12 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
   it('refuses an API key the vendor rejects and keeps what was stored', async () => {
     const company = await h.register(4);
     await vendor.call(company.id, 'listSubscriptions');
-    const response = await request(h.t.server)
+    const response = await h.t.http
       .put(`/v1/subscribers/${company.id}/credential`)
       .send({ kind: 'api_key', apiKey: 'not-a-real-key-canary-4711' })
       .expect(422);
     expect(response.body.code).toBe('VENDOR_CREDENTIAL_REJECTED');
-    const credential = await request(h.t.server).get(`/v1/subscribers/${company.id}/credential`).expect(200);
+    const credential = await h.t.http.get(`/v1/subscribers/${company.id}/credential`).expect(200);
     expect(credential.body.kind).toBe('company_session');
     for (const line of h.t.logs) {
       expect(line).not.toContain('not-a-real-key-canary-4711');
@@ -158,7 +158,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
   it('stops calling a company after its API key is refused: one call, then none', async () => {
     const company = await h.register(5);
     const key = h.emulator.control.mintApiKey(company.ipaasCompanyId);
-    await request(h.t.server)
+    await h.t.http
       .put(`/v1/subscribers/${company.id}/credential?verify=false`)
       .send({ kind: 'api_key', apiKey: key.apiKey })
       .expect(200);
@@ -166,9 +166,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     await expectCredentialInvalid(company.id);
     await expectCredentialInvalid(company.id);
     expect(h.calls(SUBSCRIPTIONS)).toBe(1);
-    const problem = await request(h.t.server)
-      .post(`/v1/subscribers/${company.id}/credential/verify`)
-      .expect(409);
+    const problem = await h.t.http.post(`/v1/subscribers/${company.id}/credential/verify`).expect(409);
     expect(problem.body.code).toBe('CREDENTIAL_INVALID');
   });
 
@@ -183,7 +181,7 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
 
     // Staff fix it by minting a new session: calls resume.
     h.emulator.control.clearFaults();
-    const renewed = await request(h.t.server)
+    const renewed = await h.t.http
       .put(`/v1/subscribers/${company.id}/credential`)
       .send({ kind: 'company_session' })
       .expect(200);
@@ -210,17 +208,17 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
     });
     expect(h.calls(SUBSCRIPTIONS)).toBe(1);
 
-    await request(h.t.server).post(`/v1/subscribers/${company.id}/quota/reset`).expect(204);
+    await h.t.http.post(`/v1/subscribers/${company.id}/quota/reset`).expect(204);
     await expect(vendor.call(company.id, 'listSubscriptions')).resolves.toMatchObject({ status: 200 });
   });
 
   it('verifies the MiSP login when it is replaced and never returns or logs the password', async () => {
-    const refused = await request(h.t.server)
+    const refused = await h.t.http
       .put('/v1/misp-account')
       .send({ email: 'misp@sandbox.test', password: 'wrong-canary-password-1234' })
       .expect(422);
     expect(refused.body.code).toBe('VENDOR_LOGIN_FAILED');
-    const account = await request(h.t.server).get('/v1/misp-account').expect(200);
+    const account = await h.t.http.get('/v1/misp-account').expect(200);
     expect(account.body).toMatchObject({ email: 'misp@sandbox.test' });
     expect(JSON.stringify(account.body)).not.toContain('sandbox-pass');
     for (const line of h.t.logs) {

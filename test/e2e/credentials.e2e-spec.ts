@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
 import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { CredentialsService } from '../../src/credentials/credentials.service';
@@ -33,7 +32,7 @@ describe('subscribers and credentials over HTTP', () => {
 
   describe('POST/GET /v1/subscribers', () => {
     it('should create a subscriber (201) and read it back', async () => {
-      const created = await request(testApp.server)
+      const created = await testApp.http
         .post('/v1/subscribers')
         .send({ ipaasCompanyId: 'company-create-1', name: 'Acme Outdoor' })
         .expect(201);
@@ -41,20 +40,30 @@ describe('subscribers and credentials over HTTP', () => {
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         ipaasCompanyId: 'company-create-1',
         name: 'Acme Outdoor',
+        status: 'active',
+        statusReason: null,
+        healthStatus: 'unknown',
+        healthSince: null,
+        credentialStatus: 'none',
+        tags: [],
+        externalRef: null,
+        notes: null,
+        vendorRequestId: null,
+        syncedAt: null,
         quotaExhaustedUntil: null,
         createdAt: expect.any(String),
         updatedAt: created.body.createdAt,
       });
-      const read = await request(testApp.server).get(`/v1/subscribers/${created.body.id}`).expect(200);
+      const read = await testApp.http.get(`/v1/subscribers/${created.body.id}`).expect(200);
       expect(read.body).toEqual(created.body);
     });
 
     it('should answer 409 CONFLICT for a company id already registered', async () => {
-      await request(testApp.server)
+      await testApp.http
         .post('/v1/subscribers')
         .send({ ipaasCompanyId: 'company-dup', name: 'First' })
         .expect(201);
-      const duplicate = await request(testApp.server)
+      const duplicate = await testApp.http
         .post('/v1/subscribers')
         .send({ ipaasCompanyId: 'company-dup', name: 'Second' })
         .expect(409);
@@ -65,9 +74,7 @@ describe('subscribers and credentials over HTTP', () => {
     it('should give exactly one 201 when the same company is registered concurrently', async () => {
       const statuses = await Promise.all(
         Array.from({ length: 8 }, () =>
-          request(testApp.server)
-            .post('/v1/subscribers')
-            .send({ ipaasCompanyId: 'company-race', name: 'Race' }),
+          testApp.http.post('/v1/subscribers').send({ ipaasCompanyId: 'company-race', name: 'Race' }),
         ),
       );
       expect(statuses.map((response) => response.status).sort()).toEqual([
@@ -76,10 +83,10 @@ describe('subscribers and credentials over HTTP', () => {
     });
 
     it('should refuse invalid bodies with VALIDATION_FAILED and the fields', async () => {
-      const missing = await request(testApp.server).post('/v1/subscribers').send({}).expect(400);
+      const missing = await testApp.http.post('/v1/subscribers').send({}).expect(400);
       expect(missing.body.code).toBe('VALIDATION_FAILED');
       expect(fields(missing.body).sort()).toEqual(expect.arrayContaining(['ipaasCompanyId', 'name']));
-      const bad = await request(testApp.server)
+      const bad = await testApp.http
         .post('/v1/subscribers')
         .send({ ipaasCompanyId: 'has spaces', name: '', extra: true })
         .expect(400);
@@ -87,23 +94,23 @@ describe('subscribers and credentials over HTTP', () => {
     });
 
     it('should answer 404 for an unknown id and 400 for an id that is not a UUID', async () => {
-      const unknown = await request(testApp.server)
+      const unknown = await testApp.http
         .get('/v1/subscribers/00000000-0000-4000-8000-000000000000')
         .expect(404);
       expect(unknown.body.code).toBe('NOT_FOUND');
-      await request(testApp.server).get('/v1/subscribers/not-a-uuid').expect(400);
+      await testApp.http.get('/v1/subscribers/not-a-uuid').expect(400);
     });
 
     it('should page the list with X-Pagination, oldest first', async () => {
       const fresh = await startTestApp(ENV);
       try {
         for (const index of [1, 2, 3]) {
-          await request(fresh.server)
+          await fresh.http
             .post('/v1/subscribers')
             .send({ ipaasCompanyId: `page-${index}`, name: `Company ${index}` })
             .expect(201);
         }
-        const first = await request(fresh.server).get('/v1/subscribers?pageSize=2').expect(200);
+        const first = await fresh.http.get('/v1/subscribers?pageSize=2').expect(200);
         expect(JSON.parse(first.headers['x-pagination'])).toEqual({
           total_Count: 3,
           page_Size: 2,
@@ -113,10 +120,10 @@ describe('subscribers and credentials over HTTP', () => {
           next_Page: 'Yes',
         });
         expect(companyIds(first.body)).toEqual(['page-1', 'page-2']);
-        const second = await request(fresh.server).get('/v1/subscribers?pageSize=2&pageNumber=2').expect(200);
+        const second = await fresh.http.get('/v1/subscribers?pageSize=2&pageNumber=2').expect(200);
         expect(companyIds(second.body)).toEqual(['page-3']);
         expect(JSON.parse(second.headers['x-pagination'])).toMatchObject({ next_Page: 'No' });
-        await request(fresh.server).get('/v1/subscribers?pageSize=501').expect(400);
+        await fresh.http.get('/v1/subscribers?pageSize=501').expect(400);
       } finally {
         await fresh.close();
       }
@@ -126,13 +133,9 @@ describe('subscribers and credentials over HTTP', () => {
   describe('company credential', () => {
     it('should answer 404 for a subscriber without credential, and for an unknown subscriber', async () => {
       const subscriber = await subscribers.create({ ipaasCompanyId: 'cred-none', name: 'None' });
-      const none = await request(testApp.server)
-        .get(`/v1/subscribers/${subscriber.id}/credential`)
-        .expect(404);
+      const none = await testApp.http.get(`/v1/subscribers/${subscriber.id}/credential`).expect(404);
       expect(none.body.code).toBe('NOT_FOUND');
-      await request(testApp.server)
-        .get('/v1/subscribers/00000000-0000-4000-8000-000000000000/credential')
-        .expect(404);
+      await testApp.http.get('/v1/subscribers/00000000-0000-4000-8000-000000000000/credential').expect(404);
       await expect(
         credentials.saveApiKey('00000000-0000-4000-8000-000000000000', 'k'.repeat(20), null),
       ).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -145,9 +148,7 @@ describe('subscribers and credentials over HTTP', () => {
       const view = await credentials.saveApiKey(subscriber.id, 'api-key-0123456789-WXYZ', verifiedAt);
       expect(view).toMatchObject({ kind: 'api_key', last4: 'WXYZ', keyId: 'k1', status: 'valid' });
 
-      const response = await request(testApp.server)
-        .get(`/v1/subscribers/${subscriber.id}/credential`)
-        .expect(200);
+      const response = await testApp.http.get(`/v1/subscribers/${subscriber.id}/credential`).expect(200);
       expect(response.body).toEqual({
         subscriberId: subscriber.id,
         kind: 'api_key',
@@ -211,9 +212,7 @@ describe('subscribers and credentials over HTTP', () => {
         status: 'valid',
         invalidReason: null,
       });
-      const response = await request(testApp.server)
-        .get(`/v1/subscribers/${subscriber.id}/credential`)
-        .expect(200);
+      const response = await testApp.http.get(`/v1/subscribers/${subscriber.id}/credential`).expect(200);
       expect(response.body).toMatchObject({
         kind: 'company_session',
         last4: '1234',
@@ -242,9 +241,7 @@ describe('subscribers and credentials over HTTP', () => {
       const subscriber = await subscribers.create({ ipaasCompanyId: 'cred-status', name: 'Status' });
       await credentials.saveApiKey(subscriber.id, 'api-key-status-0000', null);
       await credentials.markCredentialInvalid(subscriber.id, 'iPaaS.com answered 401 after a refresh');
-      const invalid = await request(testApp.server)
-        .get(`/v1/subscribers/${subscriber.id}/credential`)
-        .expect(200);
+      const invalid = await testApp.http.get(`/v1/subscribers/${subscriber.id}/credential`).expect(200);
       expect(invalid.body).toMatchObject({
         status: 'invalid',
         invalidReason: 'iPaaS.com answered 401 after a refresh',
@@ -269,11 +266,9 @@ describe('subscribers and credentials over HTTP', () => {
     it('should delete a credential (204), then answer 404', async () => {
       const subscriber = await subscribers.create({ ipaasCompanyId: 'cred-delete', name: 'Delete' });
       await credentials.saveApiKey(subscriber.id, 'api-key-delete-0000', null);
-      await request(testApp.server).delete(`/v1/subscribers/${subscriber.id}/credential`).expect(204);
-      await request(testApp.server).get(`/v1/subscribers/${subscriber.id}/credential`).expect(404);
-      const again = await request(testApp.server)
-        .delete(`/v1/subscribers/${subscriber.id}/credential`)
-        .expect(404);
+      await testApp.http.delete(`/v1/subscribers/${subscriber.id}/credential`).expect(204);
+      await testApp.http.get(`/v1/subscribers/${subscriber.id}/credential`).expect(404);
+      const again = await testApp.http.delete(`/v1/subscribers/${subscriber.id}/credential`).expect(404);
       expect(again.body.code).toBe('NOT_FOUND');
       await expect(credentials.loadCompanyCredential(subscriber.id)).resolves.toBeNull();
     });
@@ -295,7 +290,7 @@ describe('subscribers and credentials over HTTP', () => {
     it('should answer 404 until a login is stored, then metadata only; the password loads decrypted', async () => {
       const fresh = await startTestApp(ENV);
       try {
-        const missing = await request(fresh.server).get('/v1/misp-account').expect(404);
+        const missing = await fresh.http.get('/v1/misp-account').expect(404);
         expect(missing.body.code).toBe('NOT_FOUND');
         const service = fresh.app.get(CredentialsService);
         await expect(service.loadMispLogin()).resolves.toBeNull();
@@ -305,7 +300,7 @@ describe('subscribers and credentials over HTTP', () => {
           vendorUserId: 42,
           verifiedAt: new Date('2026-02-03T04:05:06.000Z'),
         });
-        const response = await request(fresh.server).get('/v1/misp-account').expect(200);
+        const response = await fresh.http.get('/v1/misp-account').expect(200);
         expect(response.body).toEqual({
           email: 'ops@misp.example',
           vendorUserId: 42,
@@ -400,7 +395,7 @@ describe('a canary secret never appears in plaintext (V8)', () => {
         '/v1/subscribers',
         `/v1/subscribers/${a.id}`,
       ]) {
-        const response = await request(testApp.server).get(path).expect(200);
+        const response = await testApp.http.get(path).expect(200);
         bodies.push(JSON.stringify(response.headers), response.text);
       }
       await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');

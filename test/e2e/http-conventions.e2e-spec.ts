@@ -1,11 +1,13 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
 
+import { Public } from '../../src/auth/auth.decorators';
 import { startTestApp, parsedLogs, type TestApp } from '../utils/test-app';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 
 // A route that fails the way real bugs do: an error whose message carries SQL and a file path.
+@Public()
 @Controller('test-failures')
 class FailingController {
   @Get('crash')

@@ -13,10 +13,13 @@ export interface RunningChild {
 }
 
 /** Runs a TypeScript entry point of this repo (through ts-node in SWC mode) in another working directory. */
-export function spawnTs(entry: string, options: { cwd: string; env?: Record<string, string> }): RunningChild {
+export function spawnTs(
+  entry: string,
+  options: { cwd: string; env?: Record<string, string>; args?: string[] },
+): RunningChild {
   const child = spawn(
     process.execPath,
-    ['-r', join(ROOT, 'node_modules', 'ts-node', 'register'), join(ROOT, entry)],
+    ['-r', join(ROOT, 'node_modules', 'ts-node', 'register'), join(ROOT, entry), ...(options.args ?? [])],
     {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...options.env },

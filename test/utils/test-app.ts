@@ -4,6 +4,8 @@ import { join } from 'node:path';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
 import type { App } from 'supertest/types';
 
 import { createApp, type CreateAppOptions } from '../../src/app.setup';
@@ -17,7 +19,33 @@ export interface TestApp {
   /** Every JSON log line the app wrote, in order. */
   logs: string[];
   directory: string;
+  /** Requests as the bootstrap admin (an admin API key), for tests whose subject is not authorization. */
+  http: TestAgent;
+  /** Requests as a fresh API key with this staff role. */
+  as(role: StaffRole): Promise<TestAgent>;
   close(): Promise<void>;
+}
+
+export type StaffRole = 'viewer' | 'operator' | 'admin';
+
+/** The first admin every test app is booted with (ADMIN_EMAIL / ADMIN_PASSWORD on an empty database). */
+export const TEST_ADMIN = { email: 'admin@tenantry.test', password: 'test-admin-password-1' } as const;
+
+/** An agent that sends `X-API-Key` on every request. */
+export function agentWithKey(server: App, apiKey: string): TestAgent {
+  return request.agent(server).set('X-API-Key', apiKey);
+}
+
+/** Signs in as the bootstrap admin and creates an API key with `role`; returns its secret. */
+export async function createApiKey(server: App, role: StaffRole): Promise<string> {
+  const login = await request(server).post('/v1/auth/login').send(TEST_ADMIN).expect(200);
+  const { access_token: accessToken } = login.body as { access_token: string };
+  const created = await request(server)
+    .post('/v1/api-keys')
+    .set('Authorization', `Bearer ${accessToken}`)
+    .send({ name: `test ${role}`, role })
+    .expect(201);
+  return (created.body as { secret: string }).secret;
 }
 
 /** A fresh temp folder; the harness refuses to point a test at any database outside it. */
@@ -39,6 +67,8 @@ export async function startTestApp(
     LOG_LEVEL: 'info',
     DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
     VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
+    ADMIN_EMAIL: TEST_ADMIN.email,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
   });
   const database = config.database;
@@ -51,12 +81,15 @@ export async function startTestApp(
     ...options,
   });
   await app.init();
+  const server = app.getHttpServer() as App;
   return {
     app,
-    server: app.getHttpServer() as App,
+    server,
     config,
     logs,
     directory,
+    http: agentWithKey(server, await createApiKey(server, 'admin')),
+    as: async (role) => agentWithKey(server, await createApiKey(server, role)),
     close: async () => {
       await app.close();
       rmSync(directory, { recursive: true, force: true });

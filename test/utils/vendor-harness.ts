@@ -1,5 +1,3 @@
-import request from 'supertest';
-
 import type { CreateAppOptions } from '../../src/app.setup';
 import { OffsetClock } from '../../src/common/time/clock';
 import type { RawEnvironment } from '../../src/config/load-config';
@@ -46,7 +44,7 @@ export async function startVendorHarness(
     { ...FAST_CLIENT_ENV, IPAAS_BASE_URL: emulator.url, ...options.env },
     { clock, ...options.app },
   );
-  await request(t.server)
+  await t.http
     .put('/v1/misp-account')
     .send({ email: 'misp@sandbox.test', password: 'sandbox-pass' })
     .expect(200);
@@ -57,7 +55,7 @@ export async function startVendorHarness(
     clock,
     register: async (companyIndex) => {
       const ipaasCompanyId = emulator.control.subscriberCompanyIds()[companyIndex];
-      const response = await request(t.server)
+      const response = await t.http
         .post('/v1/subscribers')
         .send({ ipaasCompanyId, name: `Company ${companyIndex}` })
         .expect(201);

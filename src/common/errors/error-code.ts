@@ -26,6 +26,10 @@ export enum ErrorCode {
   VENDOR_CREDENTIAL_REJECTED = 'VENDOR_CREDENTIAL_REJECTED',
   CREDENTIAL_INVALID = 'CREDENTIAL_INVALID',
   MISP_ACCOUNT_MISSING = 'MISP_ACCOUNT_MISSING',
+  MISP_COMPANY_UNRESOLVED = 'MISP_COMPANY_UNRESOLVED',
+  SUBSCRIBER_STATE_CONFLICT = 'SUBSCRIBER_STATE_CONFLICT',
+  SUBSCRIBER_INACTIVE = 'SUBSCRIBER_INACTIVE',
+  SUBSCRIBER_SYNC_RUNNING = 'SUBSCRIBER_SYNC_RUNNING',
 }
 
 export interface ErrorCatalogEntry {
@@ -68,6 +72,19 @@ export const ERROR_CATALOG = {
     title: 'The company credential is marked invalid; no calls are made until staff replace it',
   },
   [ErrorCode.MISP_ACCOUNT_MISSING]: { status: 409, title: 'No MiSP login is stored (PUT /v1/misp-account)' },
+  [ErrorCode.MISP_COMPANY_UNRESOLVED]: {
+    status: 409,
+    title: 'The MiSP company could not be determined (set IPAAS_MISP_COMPANY_ID)',
+  },
+  [ErrorCode.SUBSCRIBER_STATE_CONFLICT]: {
+    status: 409,
+    title: "The operation is not allowed in the subscriber's relationship status",
+  },
+  [ErrorCode.SUBSCRIBER_INACTIVE]: {
+    status: 409,
+    title: 'The subscriber is suspended or offboarded; no vendor calls are made for it',
+  },
+  [ErrorCode.SUBSCRIBER_SYNC_RUNNING]: { status: 409, title: 'A subscriber sync is already running' },
 } as const satisfies Record<ErrorCode, ErrorCatalogEntry>;
 
 /** The problem `type` URI of a code; `GET /v1/problems/{code}` describes it. */

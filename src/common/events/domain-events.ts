@@ -12,7 +12,27 @@ export type DomainEvent =
     }
   | { type: 'company_credential.invalidated'; subscriberId: string; reason: string }
   | { type: 'company_quota.exhausted'; subscriberId: string; until: Date }
-  | { type: 'misp_account.logged_in'; vendorUserId: number };
+  | { type: 'misp_account.logged_in'; vendorUserId: number }
+  | {
+      /** A mutating iPaaS.com call (POST/PUT/DELETE other than Login/Refresh) finished, either way. */
+      type: 'vendor_call.completed';
+      operation: string;
+      method: string;
+      subscriberId: string | null;
+      /** The HTTP status the vendor answered with; null when no answer came (timeout, reset). */
+      status: number | null;
+      outcome: 'success' | 'failure';
+      vendorRequestId: string | null;
+      error: string | null;
+    }
+  | {
+      /** A registry sync with iPaaS.com finished; counts of what changed. */
+      type: 'subscribers.synced';
+      added: number;
+      updated: number;
+      gone: number;
+      unchanged: number;
+    };
 
 /**
  * An in-process bus. Written by hand rather than adding @nestjs/event-emitter: one typed emit and one

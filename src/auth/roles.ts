@@ -1,0 +1,9 @@
+/** Staff roles, each including the ones below it: admin ⊇ operator ⊇ viewer. */
+export const STAFF_ROLES = ['viewer', 'operator', 'admin'] as const;
+
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** True when a caller with `actual` may use a route that needs at least `required`. */
+export function roleAllows(actual: StaffRole, required: StaffRole): boolean {
+  return STAFF_ROLES.indexOf(actual) >= STAFF_ROLES.indexOf(required);
+}

@@ -20,6 +20,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
 import { RelationshipsModule } from './relationships/relationships.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
@@ -58,6 +59,7 @@ export class AppModule {
         SandboxModule,
         CompanyContextModule,
         RelationshipsModule,
+        ProvisioningModule,
         ...(options.imports ?? []),
       ],
       providers: [

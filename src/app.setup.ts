@@ -2,7 +2,7 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 
@@ -29,11 +29,14 @@ export async function createApp(
   return app;
 }
 
+/** The one route that takes a large body: POST /v1/provisioning/jobs. */
+const BULK_JOB_PATH = '/v1/provisioning/jobs';
+
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.use(helmet());
-  const { corsOrigins, bodyLimit } = config.http;
+  const { corsOrigins, bodyLimit, bulkBodyLimit } = config.http;
   if (corsOrigins.length > 0) {
     app.enableCors({ origin: corsOrigins, exposedHeaders: [PAGINATION_HEADER, 'X-Request-Id'] });
   }
@@ -43,6 +46,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     request.id = assignRequestId(request, response);
     next();
   });
+  // A bulk job carries up to 10,000 rows; only that route accepts the larger body (parsed first, the
+  // general parser then skips it).
+  app.use(BULK_JOB_PATH, json({ limit: bulkBodyLimit }));
   app.useBodyParser('json', { limit: bodyLimit });
   // Body-parser errors (malformed JSON, too large) never reach a Nest route, so this Express error handler
   // writes the same problem body as the global filter, and the access log line pino-http would have written.

@@ -5,7 +5,7 @@ import { Page, type PaginationQueryDto } from '../common/http/pagination';
 import { Clock } from '../common/time/clock';
 import { IdGenerator } from '../subscribers/id-generator';
 import { type ChainVerification, ChainVerifier } from './audit-chain';
-import { csvLine } from './audit-csv';
+import { csvLine } from '../common/csv/csv';
 import { auditText, optionalAuditText, serializeDetails } from './audit-details';
 import type { AuditEventEntity } from './audit-event.entity';
 import { type AuditFilter, AuditRepository, type NewAuditRow } from './audit.repository';

@@ -1,6 +1,6 @@
 import { PasswordHasher } from './password-hasher';
 
-// Small parameters keep the unit tier fast; production uses the default (N=2^17).
+// Small parameters keep the unit tier fast; production uses the default (N=2^15, r=8, p=3).
 const hasher = new PasswordHasher({ N: 1024, r: 8, p: 1 });
 
 describe('PasswordHasher', () => {

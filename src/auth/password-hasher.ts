@@ -11,26 +11,48 @@ interface ScryptParams {
   p: number;
 }
 
-// OWASP's scrypt baseline (N=2^17, r=8, p=1): about 128 MiB and a few hundred ms per hash.
-const DEFAULT_PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
+// One of OWASP's equivalent scrypt settings (N=2^15, r=8, p=3): the same work as N=2^17, p=1 but 32 MiB per
+// hash instead of 128 MiB, so sign-ins in parallel (and the hashes made at boot) do not balloon the process.
+const DEFAULT_PARAMS: ScryptParams = { N: 2 ** 15, r: 8, p: 3 };
+// At most this many hashes run at once (libuv has 4 threads anyway): a burst of sign-ins queues instead of
+// holding 32 MiB each.
+const MAX_CONCURRENT_HASHES = 2;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 // Refuse stored parameters that would exhaust memory (a tampered row must not take the process down).
 const MAX_MEMORY = 256 * 1024 * 1024;
 const FORMAT = /^scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
 
-function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
-  const options: ScryptOptions = { ...params, maxmem: MAX_MEMORY };
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, length, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
-  );
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function derive(password: string, salt: Buffer, params: ScryptParams, length: number): Promise<Buffer> {
+  if (running >= MAX_CONCURRENT_HASHES) {
+    // The slot is handed over by the hash that finishes (running stays the same).
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running += 1;
+  }
+  try {
+    const options: ScryptOptions = { ...params, maxmem: MAX_MEMORY };
+    return await new Promise<Buffer>((resolve, reject) =>
+      scrypt(password.normalize('NFKC'), salt, length, options, (error, key) =>
+        error ? reject(error) : resolve(key),
+      ),
+    );
+  } finally {
+    const next = waiting.shift();
+    if (next === undefined) {
+      running -= 1;
+    } else {
+      next();
+    }
+  }
 }
 
 /**
  * scrypt from node:crypto (no native add-on to build). The hash names its parameters and salt —
- * `scrypt$N=131072,r=8,p=1$<salt>$<key>` — so stronger parameters later still verify old hashes.
+ * `scrypt$N=32768,r=8,p=3$<salt>$<key>` — so stronger parameters later still verify old hashes.
  */
 @Injectable()
 export class PasswordHasher {

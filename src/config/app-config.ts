@@ -25,6 +25,7 @@ export class AppConfig {
     port: number;
     host: string;
     bodyLimit: string;
+    bulkBodyLimit: string;
     corsOrigins: string[];
     shutdownTimeoutMs: number;
   } {
@@ -32,6 +33,7 @@ export class AppConfig {
       port: this.env.PORT,
       host: this.env.HOST,
       bodyLimit: this.env.BODY_LIMIT,
+      bulkBodyLimit: this.env.BULK_BODY_LIMIT,
       corsOrigins: this.env.CORS_ORIGINS.split(',')
         .map((origin) => origin.trim())
         .filter((origin) => origin.length > 0),
@@ -114,10 +116,35 @@ export class AppConfig {
     };
   }
 
+  get provisioning(): ProvisioningSettings {
+    return {
+      concurrency: this.env.PROVISIONING_CONCURRENCY,
+      leaseMs: this.env.PROVISIONING_LEASE_MS,
+      maxAttempts: this.env.PROVISIONING_MAX_ATTEMPTS,
+      retryBaseMs: this.env.PROVISIONING_RETRY_BASE_MS,
+      retryMaxMs: this.env.PROVISIONING_RETRY_MAX_MS,
+      pollMs: this.env.PROVISIONING_POLL_MS,
+    };
+  }
+
+  get idempotency(): { ttlMs: number } {
+    return { ttlMs: this.env.IDEMPOTENCY_TTL_HOURS * 60 * 60 * 1000 };
+  }
+
   /** The MiSP's own company and the role it asks subscribers to share (both optional). */
   get misp(): { companyId?: string; roleId?: number } {
     return { companyId: this.env.IPAAS_MISP_COMPANY_ID, roleId: this.env.IPAAS_MISP_ROLE_ID };
   }
+}
+
+export interface ProvisioningSettings {
+  /** Items in flight on this instance; 0: the instance claims no provisioning work. */
+  concurrency: number;
+  leaseMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  pollMs: number;
 }
 
 export interface IpaasSettings {

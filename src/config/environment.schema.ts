@@ -84,6 +84,10 @@ export class EnvironmentVariables {
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 1mb' })
   BODY_LIMIT = '1mb';
 
+  @Describe('Largest accepted body of a bulk provisioning job (up to 10,000 rows), e.g. `16mb`.')
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BULK_BODY_LIMIT must look like 512kb or 16mb' })
+  BULK_BODY_LIMIT = '16mb';
+
   @Describe('Comma-separated origins allowed by CORS. Empty: CORS stays off.')
   @IsString()
   CORS_ORIGINS = '';
@@ -302,4 +306,55 @@ export class EnvironmentVariables {
   @MinLength(12)
   @MaxLength(200)
   ADMIN_PASSWORD?: string;
+
+  @Describe(
+    'Items one instance provisions at once (bulk jobs). 0: this instance claims no provisioning work.',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1024)
+  PROVISIONING_CONCURRENCY = 64;
+
+  @Describe(
+    'Lease of a claimed provisioning item, in ms: renewed every third of it; an expired lease is reclaimed.',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  PROVISIONING_LEASE_MS = 30000;
+
+  @Describe('Attempts of one provisioning item before a transient failure fails it for good.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  PROVISIONING_MAX_ATTEMPTS = 5;
+
+  @Describe('Base of the exponential backoff (with full jitter) between attempts of an item, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PROVISIONING_RETRY_BASE_MS = 1000;
+
+  @Describe('Cap of one backoff wait between attempts of an item, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  PROVISIONING_RETRY_MAX_MS = 60000;
+
+  @Describe('How often an idle instance looks for claimable provisioning items, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  PROVISIONING_POLL_MS = 500;
+
+  @Describe('How long an Idempotency-Key and the response it answered are kept, in hours.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  IDEMPOTENCY_TTL_HOURS = 24;
 }

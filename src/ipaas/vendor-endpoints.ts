@@ -49,6 +49,14 @@ export const VENDOR_ENDPOINTS = {
   createCustomer: endpoint('customers', 'POST', 'Customer', 'company', true),
   updateCustomer: endpoint('customers', 'PUT', 'Customer/{id}', 'company', true),
   deleteCustomer: endpoint('customers', 'DELETE', 'Customer/{id}', 'company', true),
+  // Company users and roles (provisioning): no published REST paths; these follow §13.3 of the API notes.
+  // A user's roles are set with the user (`role_ids`), so Role/{id}/User/{userId} is not needed.
+  listUsers: endpoint('sso', 'GET', 'Users', 'company', true),
+  createUser: endpoint('sso', 'POST', 'Users', 'company', true),
+  updateUser: endpoint('sso', 'PUT', 'User/{id}', 'company', true),
+  listRoles: endpoint('sso', 'GET', 'Roles', 'company', true),
+  createRole: endpoint('sso', 'POST', 'Roles', 'company', true),
+  updateRole: endpoint('sso', 'PUT', 'Role/{id}', 'company', true),
   // The MiSP side of the relationship lifecycle, called with the MiSP company's own token. Semantics are
   // confirmed (subscriber requests, role shares, subscribers list); the paths are not published (§9, §13.4).
   mispSubscriberRequests: endpoint('sso', 'GET', 'MiSP/SubscriberRequests', 'company', true),

@@ -12,5 +12,6 @@ import { RelationshipsService } from './relationships.service';
   imports: [IpaasModule, CompanyContextModule, CredentialsModule, SubscribersModule],
   controllers: [RelationshipsController],
   providers: [RelationshipsService, MispVendorService],
+  exports: [MispVendorService],
 })
 export class RelationshipsModule {}

@@ -74,3 +74,26 @@ export class SubscriberEntity {
   @InstantColumn({ name: 'updated_at' })
   updatedAt!: Date;
 }
+
+/** A new registry row: active, health unknown, nothing else set unless `fields` says so. */
+export function newSubscriberRow(
+  id: string,
+  now: Date,
+  fields: Pick<SubscriberEntity, 'ipaasCompanyId' | 'name'> & Partial<SubscriberEntity>,
+): SubscriberEntity {
+  return Object.assign(new SubscriberEntity(), {
+    id,
+    status: 'active',
+    statusReason: null,
+    healthStatus: 'unknown',
+    healthSince: null,
+    externalRef: null,
+    notes: null,
+    vendorRequestId: null,
+    syncedAt: null,
+    quotaExhaustedUntil: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  } satisfies SubscriberEntity);
+}

@@ -5,7 +5,12 @@ import { ErrorCode } from '../common/errors/error-code';
 import { Page } from '../common/http/pagination';
 import { Clock } from '../common/time/clock';
 import { IdGenerator } from './id-generator';
-import type { HealthStatus, SubscriberEntity, SubscriberStatus } from './subscriber.entity';
+import {
+  type HealthStatus,
+  newSubscriberRow,
+  type SubscriberEntity,
+  type SubscriberStatus,
+} from './subscriber.entity';
 import {
   type CredentialState,
   type SubscriberFilter,
@@ -143,22 +148,12 @@ export class SubscribersService {
   async create(input: CreateSubscriberInput): Promise<SubscriberView> {
     await this.refuseTaken(input);
     const now = this.clock.now();
-    const entity: SubscriberEntity = {
-      id: this.ids.newId(),
+    const entity = newSubscriberRow(this.ids.newId(), now, {
       ipaasCompanyId: input.ipaasCompanyId,
       name: input.name,
-      status: 'active',
-      statusReason: null,
-      healthStatus: 'unknown',
-      healthSince: null,
       externalRef: input.externalRef ?? null,
       notes: input.notes ?? null,
-      vendorRequestId: null,
-      syncedAt: null,
-      quotaExhaustedUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     if (!(await this.subscribers.insert(entity, normalizeTags(input.tags ?? [])))) {
       // A concurrent request took a unique value between the check and the insert.
       await this.refuseTaken(input);
@@ -270,22 +265,16 @@ export class SubscribersService {
     updates: readonly SyncUpdate[],
   ): Promise<{ addedIds: string[]; changedIds: Set<string> }> {
     const now = this.clock.now();
-    const inserts: SubscriberEntity[] = added.map((company) => ({
-      id: this.ids.newId(),
-      ipaasCompanyId: company.ipaasCompanyId,
-      name: company.name,
-      status: company.status,
-      statusReason: company.statusReason,
-      healthStatus: 'unknown',
-      healthSince: null,
-      externalRef: null,
-      notes: null,
-      vendorRequestId: company.vendorRequestId,
-      syncedAt: now,
-      quotaExhaustedUntil: null,
-      createdAt: now,
-      updatedAt: now,
-    }));
+    const inserts = added.map((company) =>
+      newSubscriberRow(this.ids.newId(), now, {
+        ipaasCompanyId: company.ipaasCompanyId,
+        name: company.name,
+        status: company.status,
+        statusReason: company.statusReason,
+        vendorRequestId: company.vendorRequestId,
+        syncedAt: now,
+      }),
+    );
     const changedIds = await this.subscribers.applySync(
       inserts,
       updates.map(({ id, previousStatus, fields }) => ({

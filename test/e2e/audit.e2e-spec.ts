@@ -9,10 +9,13 @@ import { AuditRepository, type NewAuditRow } from '../../src/audit/audit.reposit
 import { AuditService } from '../../src/audit/audit.service';
 import { CompanyTokensService } from '../../src/company-context/company-tokens.service';
 import { CompanyVendorService } from '../../src/company-context/company-vendor.service';
-import { loadConfig } from '../../src/config/load-config';
 import { Transactions } from '../../src/database/transactions';
 import type { AppConfig } from '../../src/config/app-config';
-import { buildTypeOrmOptions } from '../../src/database/typeorm-options';
+import {
+  describeOnPostgres,
+  type PostgresInstances,
+  startPostgresInstances,
+} from '../utils/postgres-instances';
 import { agentWithKey, createApiKey, TEST_ADMIN, type TestApp } from '../utils/test-app';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 
@@ -537,40 +540,17 @@ describe('audit trail', () => {
 });
 
 // Several Tenantry instances share one PostgreSQL: runs when a throwaway server is given (README).
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-if (!postgresUrl) {
-  process.stdout.write('audit: PostgreSQL multi-instance half skipped (set TEST_POSTGRES_URL to run it)\n');
-}
-
-(postgresUrl ? describe : describe.skip)('audit appends from several instances on one PostgreSQL', () => {
-  const database = 'tenantry_audit_instances';
-  let admin: DataSource;
+describeOnPostgres('audit')('audit appends from several instances on one PostgreSQL', () => {
+  let postgres: PostgresInstances;
   let instances: DataSource[];
   let config: AppConfig;
 
   beforeAll(async () => {
-    admin = new DataSource({ type: 'postgres', url: postgresUrl });
-    await admin.initialize();
-    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin.query(`CREATE DATABASE ${database}`);
-    config = loadConfig({
-      DATABASE_URL: (postgresUrl ?? '').replace(/\/[^/]*$/, `/${database}`),
-      DB_MIGRATIONS_RUN: 'false',
-    });
-    instances = [new DataSource(buildTypeOrmOptions(config)), new DataSource(buildTypeOrmOptions(config))];
-    for (const instance of instances) {
-      await instance.initialize();
-    }
-    await instances[0].runMigrations();
+    postgres = await startPostgresInstances('tenantry_audit_instances');
+    ({ config, instances } = postgres);
   });
 
-  afterAll(async () => {
-    for (const instance of instances ?? []) {
-      await instance.destroy();
-    }
-    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin.destroy();
-  });
+  afterAll(() => postgres?.close());
 
   it('builds one chain: appenders queue on the head row lock', async () => {
     const repositories = instances.map(

@@ -528,7 +528,7 @@ describe('staff authentication', () => {
       'SELECT password_hash FROM staff_users WHERE email = ?',
       [TEST_ADMIN.email],
     );
-    expect(admin?.password_hash).toMatch(/^scrypt\$N=131072,r=8,p=1\$/);
+    expect(admin?.password_hash).toMatch(/^scrypt\$N=32768,r=8,p=3\$/);
     const stored = JSON.stringify([
       await dataSource.query('SELECT * FROM staff_users'),
       await dataSource.query('SELECT * FROM refresh_tokens'),

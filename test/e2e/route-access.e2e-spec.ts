@@ -105,6 +105,23 @@ const ACCESS: Record<string, Expected> = {
   'GET /v1/audit/export': 'viewer',
   'POST /v1/audit/verify': 'admin',
 
+  // Provisioning templates.
+  'GET /v1/provisioning/templates': 'viewer',
+  'GET /v1/provisioning/templates/:id': 'viewer',
+  'GET /v1/provisioning/templates/:id/versions': 'viewer',
+  'POST /v1/provisioning/templates': 'operator',
+  'PUT /v1/provisioning/templates/:id': 'operator',
+
+  // Provisioning jobs.
+  'POST /v1/provisioning/jobs': 'operator',
+  'GET /v1/provisioning/jobs': 'viewer',
+  'GET /v1/provisioning/jobs/:id': 'viewer',
+  'GET /v1/provisioning/jobs/:id/items': 'viewer',
+  'GET /v1/provisioning/jobs/:id/events': 'viewer',
+  'GET /v1/provisioning/jobs/:id/report': 'viewer',
+  'POST /v1/provisioning/jobs/:id/cancel': 'operator',
+  'POST /v1/provisioning/jobs/:id/retry': 'operator',
+
   // This file's own routes (see AccessRulesModule).
   'GET /v1/test-access/undecorated': 'nobody',
   'GET /v1/test-access/public-class/admin-handler': 'admin',

@@ -30,6 +30,9 @@ export enum ErrorCode {
   SUBSCRIBER_STATE_CONFLICT = 'SUBSCRIBER_STATE_CONFLICT',
   SUBSCRIBER_INACTIVE = 'SUBSCRIBER_INACTIVE',
   SUBSCRIBER_SYNC_RUNNING = 'SUBSCRIBER_SYNC_RUNNING',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
+  PROVISIONING_JOB_STATE_CONFLICT = 'PROVISIONING_JOB_STATE_CONFLICT',
 }
 
 export interface ErrorCatalogEntry {
@@ -85,6 +88,18 @@ export const ERROR_CATALOG = {
     title: 'The subscriber is suspended or offboarded; no vendor calls are made for it',
   },
   [ErrorCode.SUBSCRIBER_SYNC_RUNNING]: { status: 409, title: 'A subscriber sync is already running' },
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: {
+    status: 422,
+    title: 'The Idempotency-Key was already used with a different request',
+  },
+  [ErrorCode.IDEMPOTENCY_KEY_IN_USE]: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still being processed; retry later',
+  },
+  [ErrorCode.PROVISIONING_JOB_STATE_CONFLICT]: {
+    status: 409,
+    title: "The operation is not allowed in the provisioning job's state",
+  },
 } as const satisfies Record<ErrorCode, ErrorCatalogEntry>;
 
 /** The problem `type` URI of a code; `GET /v1/problems/{code}` describes it. */

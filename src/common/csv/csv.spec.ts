@@ -1,6 +1,6 @@
-import { csvCell, csvLine } from './audit-csv';
+import { csvCell, csvLine } from './csv';
 
-describe('audit CSV', () => {
+describe('CSV cells and lines', () => {
   it('writes plain cells as they are and null as an empty cell', () => {
     expect(csvLine(['a', 42, null, 'b'])).toBe('a,42,,b\r\n');
   });

@@ -1,0 +1,264 @@
+import { Injectable } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { Clock } from '../../common/time/clock';
+import { AppConfig } from '../../config/app-config';
+import { type Subscriber, SubscribersService } from '../../subscribers/subscribers.service';
+import { JobTemplates } from '../jobs/job-templates';
+import { StepReadCache } from '../steps/step-read-cache';
+import { type PlannedStep, StepExecutor, StepPlanner } from '../steps/step.types';
+import { backoffMs, classifyFailure } from './item-failures';
+import { JobLifecycle } from './job-lifecycle';
+import { type ItemEnd, LedgerRepository, toPlannedStep } from './ledger.repository';
+import type { ItemClaim } from './ledger.types';
+import type { ProvisioningItemEntity } from './provisioning-item.entity';
+import type { ProvisioningJobEntity } from './provisioning-job.entity';
+import { ProvisioningMetrics } from './provisioning.metrics';
+
+/** What the pool tells a run while it works: its lease was lost, or the instance is stopping. */
+export interface RunControl {
+  lost: boolean;
+  stopping(): boolean;
+}
+
+/** The claim was lost (a write affected 0 rows): stop without writing anything else. */
+class LeaseLost extends Error {}
+
+function parseVars(text: string | null): Record<string, string> | null {
+  return text === null ? null : (JSON.parse(text) as Record<string, string>);
+}
+
+/**
+ * Works one claimed item: plan it (plan mode) or ensure its steps in order (apply), persisting each step's
+ * result as soon as it is known, so a crash loses at most the step in flight (which ensure reads again).
+ * Steps that already succeeded are skipped: a reclaimed item resumes at its first unfinished step.
+ */
+@Injectable()
+export class ItemRunner {
+  constructor(
+    private readonly ledger: LedgerRepository,
+    private readonly planner: StepPlanner,
+    private readonly executor: StepExecutor,
+    private readonly subscribers: SubscribersService,
+    private readonly templates: JobTemplates,
+    private readonly lifecycle: JobLifecycle,
+    private readonly metrics: ProvisioningMetrics,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    @InjectPinoLogger(ItemRunner.name) private readonly logger: PinoLogger,
+  ) {}
+
+  async run(claim: ItemClaim, control: RunControl): Promise<void> {
+    const [item, job] = await Promise.all([
+      this.ledger.findItem(claim.itemId),
+      this.ledger.findJob(claim.jobId),
+    ]);
+    if (item === null || job === null || item.fence !== claim.fence) {
+      return;
+    }
+    try {
+      if (job.state === 'cancelling' || job.state === 'cancelled') {
+        // Reclaimed from a dead worker after the job was cancelled: nothing more is done for it.
+        await this.end(claim, item, { state: 'cancelled' });
+        return;
+      }
+      await this.event(claim, item, 'item.running', { attempt: item.attempts });
+      await this.work(claim, control, item, job);
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) {
+        throw error;
+      }
+      this.logger.warn({ itemId: claim.itemId, fence: claim.fence }, 'provisioning item lease lost; stopped');
+    }
+  }
+
+  private async work(
+    claim: ItemClaim,
+    control: RunControl,
+    item: ProvisioningItemEntity,
+    job: ProvisioningJobEntity,
+  ): Promise<void> {
+    let stepIndex: number | null = null;
+    try {
+      const subscriber = await this.subscribers.get(item.subscriberId);
+      this.refuseUnworkable(subscriber);
+      if (job.mode === 'plan') {
+        await this.plan(claim, item, job, subscriber);
+      } else {
+        const readCache = new StepReadCache();
+        for (const stored of await this.ledger.stepsOf([item.id])) {
+          if (stored.state === 'succeeded') {
+            continue;
+          }
+          if (control.lost) {
+            throw new LeaseLost();
+          }
+          if (control.stopping()) {
+            // Shutting down: hand the item back at once rather than let its lease lapse.
+            await this.check(this.ledger.releaseItem(claim, this.clock.nowMs(), null, this.clock.nowMs()));
+            return;
+          }
+          stepIndex = stored.stepIndex;
+          await this.ensure(claim, subscriber, toPlannedStep(stored), readCache);
+          stepIndex = null;
+        }
+      }
+      await this.end(claim, item, { state: 'succeeded' });
+    } catch (error) {
+      if (error instanceof LeaseLost) {
+        throw error;
+      }
+      await this.failed(claim, item, stepIndex, error);
+    }
+  }
+
+  private async plan(
+    claim: ItemClaim,
+    item: ProvisioningItemEntity,
+    job: ProvisioningJobEntity,
+    subscriber: Subscriber,
+  ): Promise<void> {
+    const template = await this.templates.load(job.templateId);
+    const result = JobTemplates.render(template, subscriber, parseVars(item.vars));
+    if ('errors' in result) {
+      throw AppError.validation(result.errors);
+    }
+    const started = this.clock.nowMs();
+    const steps = await this.planner.planCompany(subscriber, result.rendered);
+    this.metrics.stepFinished('plan', 'succeeded', (this.clock.nowMs() - started) / 1000, 0);
+    await this.check(this.ledger.replaceSteps(claim, steps, this.clock.nowMs()));
+  }
+
+  private async ensure(
+    claim: ItemClaim,
+    subscriber: Subscriber,
+    step: PlannedStep,
+    readCache: StepReadCache,
+  ): Promise<void> {
+    const started = this.clock.nowMs();
+    try {
+      const outcome = await this.executor.execute(subscriber, step, {
+        expectedObserved: step.observed,
+        readCache,
+      });
+      this.metrics.stepFinished(
+        step.kind,
+        'succeeded',
+        (this.clock.nowMs() - started) / 1000,
+        outcome.vendorCalls,
+      );
+      await this.check(this.ledger.recordStepSuccess(claim, step.index, outcome, this.clock.nowMs()));
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) {
+        this.metrics.stepFinished(step.kind, 'failed', (this.clock.nowMs() - started) / 1000, 0);
+      }
+      throw error;
+    }
+  }
+
+  /** Suspended or offboarded companies, and those whose monthly allowance is used up, are skipped. */
+  private refuseUnworkable(subscriber: Subscriber): void {
+    SubscribersService.refuseWhenHalted(subscriber);
+    const until = subscriber.quotaExhaustedUntil;
+    if (until !== null && until.getTime() > this.clock.nowMs()) {
+      throw new AppError(
+        ErrorCode.VENDOR_QUOTA_EXHAUSTED,
+        `The monthly iPaaS.com call allowance of subscriber ${subscriber.id} is used up until ${until.toISOString()}`,
+      );
+    }
+  }
+
+  private async failed(
+    claim: ItemClaim,
+    item: ProvisioningItemEntity,
+    stepIndex: number | null,
+    error: unknown,
+  ): Promise<void> {
+    const disposition = classifyFailure(error);
+    if (disposition.kind === 'retry' && disposition.unexpected === true) {
+      this.logger.error({ err: error, itemId: item.id }, 'provisioning step failed unexpectedly');
+    }
+    const now = this.clock.nowMs();
+    if (stepIndex !== null) {
+      await this.check(this.ledger.recordStepFailure(claim, stepIndex, disposition.error, now));
+    }
+    switch (disposition.kind) {
+      case 'skip':
+        await this.end(claim, item, {
+          state: 'skipped',
+          error: disposition.error,
+          skipReason: disposition.reason,
+        });
+        return;
+      case 'fail':
+        await this.end(claim, item, { state: 'failed', error: disposition.error });
+        return;
+      case 'retry': {
+        const { maxAttempts, retryBaseMs, retryMaxMs } = this.config.provisioning;
+        // This failure included; lapsed leases (a dead worker) are not failures of the item.
+        const failures = item.failures + 1;
+        if (failures >= maxAttempts) {
+          await this.end(claim, item, { state: 'failed', error: disposition.error });
+          return;
+        }
+        const delay = Math.max(
+          backoffMs(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs }),
+          disposition.notBeforeMs ?? 0,
+        );
+        await this.check(this.ledger.releaseItem(claim, now + delay, disposition.error, now));
+        await this.event(
+          claim,
+          item,
+          'item.retrying',
+          {
+            attempt: failures,
+            nextAttemptAt: new Date(now + delay).toISOString(),
+            error: disposition.error,
+          },
+          now,
+        );
+        return;
+      }
+    }
+  }
+
+  private async end(claim: ItemClaim, item: ProvisioningItemEntity, end: ItemEnd): Promise<void> {
+    await this.check(this.ledger.finishItem(claim, end, this.clock.nowMs()));
+    this.metrics.itemFinished(end.state);
+    await this.event(claim, item, `item.${end.state}`, {
+      ...(end.error === undefined ? {} : { error: end.error }),
+      ...(end.skipReason === undefined ? {} : { skipReason: end.skipReason }),
+    });
+    await this.lifecycle.finishIfDone(claim.jobId);
+  }
+
+  private event(
+    claim: ItemClaim,
+    item: ProvisioningItemEntity,
+    type: string,
+    payload: Record<string, unknown>,
+    /** When it happened (default: now); the retry event uses the instant its delay was computed from. */
+    at = this.clock.nowMs(),
+  ): Promise<void> {
+    return this.ledger.appendEvents(
+      [
+        {
+          jobId: claim.jobId,
+          itemId: claim.itemId,
+          type,
+          payload: { rowIndex: item.rowIndex, subscriberId: item.subscriberId, ...payload },
+        },
+      ],
+      at,
+    );
+  }
+
+  /** A fenced write that affected nothing means another worker holds the item now. */
+  private async check(write: Promise<boolean>): Promise<void> {
+    if (!(await write)) {
+      throw new LeaseLost();
+    }
+  }
+}

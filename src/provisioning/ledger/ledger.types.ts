@@ -1,0 +1,66 @@
+/** The states of the provisioning ledger (jobs → items → steps) and the rules between them. */
+
+export const JOB_MODES = ['plan', 'apply'] as const;
+export type JobMode = (typeof JOB_MODES)[number];
+
+export const JOB_STATES = [
+  'pending',
+  'running',
+  'cancelling',
+  'cancelled',
+  'succeeded',
+  'completed_with_errors',
+  'failed',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Jobs whose items may still be claimed (`pending`: nothing claimed yet). */
+export const ACTIVE_JOB_STATES: readonly JobState[] = ['pending', 'running'];
+export const TERMINAL_JOB_STATES: readonly JobState[] = [
+  'cancelled',
+  'succeeded',
+  'completed_with_errors',
+  'failed',
+];
+
+export const ITEM_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+export type FinalItemState = Exclude<ItemState, 'pending' | 'running'>;
+export const FINAL_ITEM_STATES: readonly FinalItemState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+
+export const STEP_STATES = ['pending', 'succeeded', 'failed'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+
+export type ItemCounts = Record<ItemState, number> & { total: number };
+
+export function emptyCounts(): ItemCounts {
+  return { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+}
+
+/**
+ * The state a job ends in once none of its items is pending or running, or null while some are. A job is
+ * `succeeded` only when every item succeeded: one failed or skipped item makes it `completed_with_errors`, so
+ * a partial result is never reported as a success. A cancelled job stays `cancelled`.
+ */
+export function finalJobState(current: JobState, counts: ItemCounts): JobState | null {
+  if (counts.pending + counts.running > 0) {
+    return null;
+  }
+  if (current === 'cancelling' || current === 'cancelled') {
+    return 'cancelled';
+  }
+  return counts.succeeded === counts.total ? 'succeeded' : 'completed_with_errors';
+}
+
+/** What a claim hands a worker: the item and the fencing token every later write must present. */
+export interface ItemClaim {
+  itemId: string;
+  jobId: string;
+  fence: number;
+}
+
+/** An error recorded on an item or step: a stable code and a message safe to show. */
+export interface RecordedError {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,101 @@
+import type { CompanyCall } from '../../company-context/company-vendor.service';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import type { VendorResponse } from '../../ipaas/ipaas-client';
+import { collectPages, paginate } from '../../ipaas/paginate';
+import type { VendorOperation } from '../../ipaas/vendor-endpoints';
+import { VendorError } from '../../ipaas/vendor-error';
+import type { MispCall } from '../../relationships/misp-vendor.service';
+import type { Subscriber, SubscriberStatus } from '../../subscribers/subscribers.service';
+import { StepReadCache } from './step-read-cache';
+import type { StepServices } from './step-services';
+
+/** Items per page of a vendor list read (the client's default; the emulator allows up to 1000). */
+const LIST_PAGE_SIZE = 100;
+
+type ListQuery = Record<string, string | number | undefined>;
+
+/**
+ * The vendor calls of one step (or one company's plan) for one subscriber: counts every HTTP attempt and
+ * shares list reads through the attempt's cache.
+ */
+export class StepRun {
+  /** HTTP attempts made (retries included; the company token mint is not a step's call). */
+  calls = 0;
+
+  constructor(
+    readonly subscriber: Subscriber,
+    private readonly services: StepServices,
+    private readonly cache: StepReadCache = new StepReadCache(),
+  ) {}
+
+  /** A read shared by the steps of this attempt (keyed per company, so one cache can never mix two). */
+  cached<T>(key: string, read: () => Promise<T>): Promise<T> {
+    return this.cache.get(`${this.subscriber.id}|${key}`, read);
+  }
+
+  async company<T>(operation: VendorOperation, request: CompanyCall<T> = {}): Promise<T> {
+    return this.count(await this.services.companyVendor.call<T>(this.subscriber.id, operation, request));
+  }
+
+  companyList<T>(operation: VendorOperation, query: ListQuery = {}): Promise<T[]> {
+    return this.list(operation, (pageQuery) =>
+      this.services.companyVendor.call<T[]>(this.subscriber.id, operation, {
+        query: { ...query, ...pageQuery },
+      }),
+    );
+  }
+
+  /** A call as the MiSP's own company (the MiSP/* routes). */
+  async asMisp<T>(operation: VendorOperation, request: MispCall<T> = {}): Promise<T> {
+    return this.count(await this.services.misp.call<T>(operation, request));
+  }
+
+  mispList<T>(operation: VendorOperation, query: ListQuery = {}): Promise<T[]> {
+    return this.list(operation, (pageQuery) =>
+      this.services.misp.call<T[]>(operation, { query: { ...query, ...pageQuery } }),
+    );
+  }
+
+  /**
+   * Keeps the registry in step with a relationship change made at the vendor (like the relationship routes
+   * do); a row another action moved meanwhile is left alone, the next sync settles it.
+   */
+  async advanceStatus(from: SubscriberStatus, to: SubscriberStatus, operation: string): Promise<void> {
+    if (this.subscriber.status !== from) {
+      return;
+    }
+    try {
+      await this.services.subscribers.changeStatus(this.subscriber.id, [from], operation, { to });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== ErrorCode.SUBSCRIBER_STATE_CONFLICT) {
+        throw error;
+      }
+    }
+    this.services.companyVendor.forget(this.subscriber.id);
+  }
+
+  private count<T>(response: VendorResponse<T>): T {
+    this.calls += response.attempts;
+    return response.data;
+  }
+
+  private list<T>(
+    operation: VendorOperation,
+    fetchPage: (query: { pageNumber: number; pageSize: number }) => Promise<VendorResponse<T[]>>,
+  ): Promise<T[]> {
+    return collectPages(
+      paginate<T>(
+        async (pageNumber) => {
+          const response = await fetchPage({ pageNumber, pageSize: LIST_PAGE_SIZE });
+          this.calls += response.attempts;
+          if (!Array.isArray(response.data)) {
+            throw new VendorError('protocol', 'Expected a JSON array from a list endpoint', { operation });
+          }
+          return { items: response.data, pagination: response.pagination };
+        },
+        { operation },
+      ),
+    );
+  }
+}

@@ -254,13 +254,13 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
       );
     const now = clock.nowMs();
     const a = (await ledger.claim('worker-A', now, now + LEASE_MS)) as ItemClaim;
-    const runA = runner(stuck).run(a, { lost: false, stopping: () => false });
+    const runA = runner(stuck).run(a, { lost: false, stopping: () => false, leaseUntil: now + LEASE_MS });
     await eventually(() => (stuck.calls.length > 0 ? true : undefined));
 
     await setLease(itemId, now - 1);
     const b = (await ledger.claim('worker-B', now, now + LEASE_MS)) as ItemClaim;
     expect(b.fence).toBe(2);
-    await runner(normal).run(b, { lost: false, stopping: () => false });
+    await runner(normal).run(b, { lost: false, stopping: () => false, leaseUntil: now + LEASE_MS });
     held.open();
     await runA;
 
@@ -270,6 +270,40 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
     expect((await steps(itemId)).map((step) => step.vendorCalls)).toEqual([2, 2]);
     const job = await ledger.findJob(jobId);
     expect(job).toMatchObject({ state: 'succeeded', itemsSucceeded: 1, vendorCalls: 4 });
+  });
+
+  it('a run whose lease ran low renews it before its next step, so no other worker can take it mid-step', async () => {
+    const subscriberId = await registerSubscriber(6);
+    const { itemIds } = await seed({ items: 1, steps: 2, subscriberIds: [subscriberId] });
+    const [itemId] = itemIds;
+    const now = clock.nowMs();
+    const claimsByB: (ItemClaim | null)[] = [];
+    // While each step runs, worker B tries to take the item over.
+    const executor = new ScriptedExecutor(async () => {
+      claimsByB.push(await ledger.claim('worker-B', clock.nowMs(), clock.nowMs() + LEASE_MS));
+      return created(1);
+    });
+    const runner = new ItemRunner(
+      ledger,
+      new FakePlanner(t.app.get(StepPlanner)),
+      executor,
+      t.app.get(SubscribersService),
+      t.app.get(JobTemplates),
+      t.app.get(JobLifecycle),
+      t.app.get(ProvisioningMetrics),
+      clock,
+      t.config,
+      QUIET_LOGGER,
+    );
+    const a = (await ledger.claim('worker-A', now, now + LEASE_MS)) as ItemClaim;
+    // A's background heartbeat fell behind: its lease has already lapsed in the database.
+    await setLease(itemId, now - 1);
+    const control = { lost: false, stopping: () => false, leaseUntil: now - 1 };
+    await runner.run(a, control);
+    expect(executor.calls.map((call) => call.stepIndex)).toEqual([0, 1]);
+    expect(claimsByB).toEqual([null, null]);
+    expect(control.leaseUntil).toBeGreaterThan(now);
+    expect(await item(itemId)).toMatchObject({ state: 'succeeded', fence: a.fence });
   });
 
   it('J3: the claim reclaims only expired leases, never live ones or items not yet due', async () => {

@@ -21,6 +21,8 @@ import { ProvisioningMetrics } from './provisioning.metrics';
 export interface RunControl {
   lost: boolean;
   stopping(): boolean;
+  /** When the lease held for this run ends (epoch ms), as last renewed by the pool or the run. */
+  leaseUntil: number;
 }
 
 /** The claim was lost (a write affected 0 rows): stop without writing anything else. */
@@ -101,6 +103,7 @@ export class ItemRunner {
             return;
           }
           stepIndex = stored.stepIndex;
+          await this.keepLease(claim, control);
           await this.ensure(claim, subscriber, toPlannedStep(stored), readCache);
           stepIndex = null;
         }
@@ -222,6 +225,27 @@ export class ItemRunner {
         return;
       }
     }
+  }
+
+  /**
+   * Starts every step with most of a lease ahead: the background heartbeat can run late under load, and a
+   * lease that lapses while a step is creating something at the vendor would let another worker run the same
+   * step at the same time (both read "missing", both create). Renewing here when less than two thirds of the
+   * lease is left means a step has at least that long (PROVISIONING_LEASE_MS should exceed a vendor call's
+   * timeout and retries by a wide margin).
+   */
+  private async keepLease(claim: ItemClaim, control: RunControl): Promise<void> {
+    const { leaseMs } = this.config.provisioning;
+    const now = this.clock.nowMs();
+    if (control.leaseUntil - now >= (leaseMs * 2) / 3) {
+      return;
+    }
+    const until = now + leaseMs;
+    if (!(await this.ledger.heartbeat(claim, now, until))) {
+      control.lost = true;
+      throw new LeaseLost();
+    }
+    control.leaseUntil = until;
   }
 
   private async end(claim: ItemClaim, item: ProvisioningItemEntity, end: ItemEnd): Promise<void> {

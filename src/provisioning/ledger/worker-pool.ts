@@ -111,7 +111,11 @@ export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplic
   private start(claim: ItemClaim): void {
     // Keyed by fence too: after a lost lease this pool may hold a newer claim of the same item.
     const key = `${claim.itemId}:${claim.fence}`;
-    const control: RunControl = { lost: false, stopping: () => this.stopping };
+    const control: RunControl = {
+      lost: false,
+      stopping: () => this.stopping,
+      leaseUntil: this.clock.nowMs() + this.settings.leaseMs,
+    };
     const done = this.runner
       .run(claim, control)
       .catch((error: unknown) => {
@@ -133,7 +137,9 @@ export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplic
     this.nextHeartbeatMs = now + this.heartbeatEveryMs;
     await Promise.all(
       [...this.running.values()].map(async ({ claim, control }) => {
-        if (!(await this.ledger.heartbeat(claim, now, now + this.settings.leaseMs))) {
+        if (await this.ledger.heartbeat(claim, now, now + this.settings.leaseMs)) {
+          control.leaseUntil = Math.max(control.leaseUntil, now + this.settings.leaseMs);
+        } else {
           control.lost = true;
         }
       }),

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
@@ -18,6 +19,7 @@ import { ConfigModule } from './config/config.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HealthChecksModule } from './health-checks/health-checks.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProblemsModule } from './problems/problems.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
@@ -50,6 +52,7 @@ export class AppModule {
         AuthModule,
         MetricsModule,
         HealthModule,
+        HealthChecksModule,
         ProblemsModule,
         SubscribersModule,
         VaultModule,
@@ -60,6 +63,7 @@ export class AppModule {
         CompanyContextModule,
         RelationshipsModule,
         ProvisioningModule,
+        AlertsModule,
         ...(options.imports ?? []),
       ],
       providers: [

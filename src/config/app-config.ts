@@ -127,6 +127,25 @@ export class AppConfig {
     };
   }
 
+  get alertDelivery(): AlertDeliverySettings {
+    return {
+      maxAttempts: this.env.ALERT_DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: this.env.ALERT_DELIVERY_RETRY_BASE_MS,
+      retryMaxMs: this.env.ALERT_DELIVERY_RETRY_MAX_MS,
+      timeoutMs: this.env.ALERT_DELIVERY_TIMEOUT_MS,
+      pollMs: this.env.ALERT_DELIVERY_POLL_MS,
+    };
+  }
+
+  get healthChecks(): { cron: string; concurrency: number; historyDays: number; alertConfirmations: number } {
+    return {
+      cron: this.env.HEALTH_CHECK_CRON,
+      concurrency: this.env.HEALTH_CHECK_CONCURRENCY,
+      historyDays: this.env.HEALTH_HISTORY_DAYS,
+      alertConfirmations: this.env.HEALTH_ALERT_CONFIRMATIONS,
+    };
+  }
+
   get idempotency(): { ttlMs: number } {
     return { ttlMs: this.env.IDEMPOTENCY_TTL_HOURS * 60 * 60 * 1000 };
   }
@@ -135,6 +154,14 @@ export class AppConfig {
   get misp(): { companyId?: string; roleId?: number } {
     return { companyId: this.env.IPAAS_MISP_COMPANY_ID, roleId: this.env.IPAAS_MISP_ROLE_ID };
   }
+}
+
+export interface AlertDeliverySettings {
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  timeoutMs: number;
+  pollMs: number;
 }
 
 export interface ProvisioningSettings {

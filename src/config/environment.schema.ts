@@ -351,6 +351,67 @@ export class EnvironmentVariables {
   @Max(60000)
   PROVISIONING_POLL_MS = 500;
 
+  @Describe('When health sweeps start (cron, UTC); each spreads its checks over most of the interval.')
+  @IsString()
+  @MinLength(9)
+  HEALTH_CHECK_CRON = '*/15 * * * *';
+
+  @Describe('Health checks one instance runs at once in a sweep (kept low: provisioning has the rate limit).')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  HEALTH_CHECK_CONCURRENCY = 4;
+
+  @Describe('Days health check results are kept (pruned daily).')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  HEALTH_HISTORY_DAYS = 30;
+
+  @Describe(
+    'Consecutive checks a worse health status must hold before it is adopted and alerted (recovery: 1).',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  HEALTH_ALERT_CONFIRMATIONS = 2;
+
+  @Describe('Attempts to deliver one alert to one destination before the delivery is marked failed.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  ALERT_DELIVERY_MAX_ATTEMPTS = 8;
+
+  @Describe('Base of the exponential backoff (with full jitter) between alert delivery attempts, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  ALERT_DELIVERY_RETRY_BASE_MS = 5000;
+
+  @Describe('Cap of one backoff wait between alert delivery attempts, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  ALERT_DELIVERY_RETRY_MAX_MS = 3600000;
+
+  @Describe('Timeout of one alert delivery POST, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  ALERT_DELIVERY_TIMEOUT_MS = 10000;
+
+  @Describe('How often the alert delivery loop looks for due deliveries, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  ALERT_DELIVERY_POLL_MS = 1000;
+
   @Describe('How long an Idempotency-Key and the response it answered are kept, in hours.')
   @Type(() => Number)
   @IsInt()

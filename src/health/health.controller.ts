@@ -10,6 +10,7 @@ import {
 import { Public } from '../auth/auth.decorators';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { AppConfig } from '../config/app-config';
+import { HealthSweeper } from '../health-checks/health-sweep';
 
 @ApiTags('service')
 @Public()
@@ -19,6 +20,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly config: AppConfig,
+    private readonly sweeper: HealthSweeper,
   ) {}
 
   /** Liveness: the process answers. No dependency is checked, so a slow database never restarts the pod. */
@@ -36,6 +38,11 @@ export class HealthController {
   readiness(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: this.config.readiness.databaseTimeoutMs }),
+      () => {
+        const { up, ...details } = this.sweeper.status();
+        // A stopped scheduler means no company is being watched: not ready.
+        return { healthCheckScheduler: { status: up ? 'up' : 'down', ...details } };
+      },
     ]);
   }
 }

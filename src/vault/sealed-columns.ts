@@ -1,4 +1,10 @@
-import { mispOwner, type SecretKind, type SecretOwner, subscriberOwner } from './vault.types';
+import {
+  alertDestinationOwner,
+  mispOwner,
+  type SecretKind,
+  type SecretOwner,
+  subscriberOwner,
+} from './vault.types';
 
 /** One table that holds sealed values: how to find its rows, whose they are and what each column is. */
 export interface SealedTable {
@@ -34,5 +40,12 @@ export const SEALED_TABLES: readonly SealedTable[] = [
     keyIdColumn: 'key_id',
     ownerOf: mispOwner,
     columns: [{ column: 'password_sealed', kind: 'misp_password' }],
+  },
+  {
+    table: 'alert_destinations',
+    idColumn: 'id',
+    keyIdColumn: 'key_id',
+    ownerOf: alertDestinationOwner,
+    columns: [{ column: 'secret_sealed', kind: 'alert_signing_secret' }],
   },
 ];

@@ -4,6 +4,7 @@ export const SECRET_KINDS = [
   'company_api_key',
   'company_access_token',
   'company_refresh_token',
+  'alert_signing_secret',
 ] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
@@ -11,7 +12,7 @@ export type SecretKind = (typeof SECRET_KINDS)[number];
  * Whose secret it is: `subscriber:<subscriberId>` or `misp:<accountId>`. Part of the associated data, so a
  * ciphertext copied into another company's row does not decrypt.
  */
-export type SecretOwner = `subscriber:${string}` | `misp:${string}`;
+export type SecretOwner = `subscriber:${string}` | `misp:${string}` | `alert-destination:${string}`;
 
 export interface SealContext {
   owner: SecretOwner;
@@ -24,4 +25,8 @@ export function subscriberOwner(subscriberId: string): SecretOwner {
 
 export function mispOwner(accountId: string): SecretOwner {
   return `misp:${accountId}`;
+}
+
+export function alertDestinationOwner(destinationId: string): SecretOwner {
+  return `alert-destination:${destinationId}`;
 }

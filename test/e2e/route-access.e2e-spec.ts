@@ -104,6 +104,12 @@ const ACCESS: Record<string, Expected> = {
   'GET /v1/audit': 'viewer',
   'GET /v1/audit/export': 'viewer',
   'POST /v1/audit/verify': 'admin',
+  // Alerts (src/alerts).
+  'POST /v1/alert-destinations': 'admin',
+  'GET /v1/alert-destinations': 'admin',
+  'POST /v1/alert-destinations/:id/rotate-secret': 'admin',
+  'DELETE /v1/alert-destinations/:id': 'admin',
+  'GET /v1/alerts': 'viewer',
 
   // Provisioning templates.
   'GET /v1/provisioning/templates': 'viewer',
@@ -121,6 +127,12 @@ const ACCESS: Record<string, Expected> = {
   'GET /v1/provisioning/jobs/:id/report': 'viewer',
   'POST /v1/provisioning/jobs/:id/cancel': 'operator',
   'POST /v1/provisioning/jobs/:id/retry': 'operator',
+
+  // Health checks.
+  'POST /v1/subscribers/:id/health-checks': 'operator',
+  'GET /v1/subscribers/:id/health-checks': 'viewer',
+  'POST /v1/health-checks/run': 'operator',
+  'GET /v1/health-checks/summary': 'viewer',
 
   // This file's own routes (see AccessRulesModule).
   'GET /v1/test-access/undecorated': 'nobody',

@@ -29,6 +29,7 @@ export enum ErrorCode {
   MISP_COMPANY_UNRESOLVED = 'MISP_COMPANY_UNRESOLVED',
   SUBSCRIBER_STATE_CONFLICT = 'SUBSCRIBER_STATE_CONFLICT',
   SUBSCRIBER_INACTIVE = 'SUBSCRIBER_INACTIVE',
+  SUBSCRIBER_UNHEALTHY = 'SUBSCRIBER_UNHEALTHY',
   SUBSCRIBER_SYNC_RUNNING = 'SUBSCRIBER_SYNC_RUNNING',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
@@ -86,6 +87,10 @@ export const ERROR_CATALOG = {
   [ErrorCode.SUBSCRIBER_INACTIVE]: {
     status: 409,
     title: 'The subscriber is suspended or offboarded; no vendor calls are made for it',
+  },
+  [ErrorCode.SUBSCRIBER_UNHEALTHY]: {
+    status: 409,
+    title: "The subscriber's last confirmed health check was unhealthy; bulk work skips it until it recovers",
   },
   [ErrorCode.SUBSCRIBER_SYNC_RUNNING]: { status: 409, title: 'A subscriber sync is already running' },
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: {

@@ -19,6 +19,7 @@ export type FailureDisposition =
 const SKIP_CODES: ReadonlySet<string> = new Set([
   ErrorCode.SUBSCRIBER_INACTIVE,
   ErrorCode.VENDOR_QUOTA_EXHAUSTED,
+  ErrorCode.SUBSCRIBER_UNHEALTHY,
 ]);
 /** AppErrors that are worth another attempt (a VendorError already turned into a problem upstream). */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([

@@ -161,9 +161,18 @@ export class ItemRunner {
     }
   }
 
-  /** Suspended or offboarded companies, and those whose monthly allowance is used up, are skipped. */
+  /**
+   * Suspended or offboarded companies, those whose monthly allowance is used up, and those whose health
+   * circuit is open (last confirmed check unhealthy, until a healthy check) are skipped.
+   */
   private refuseUnworkable(subscriber: Subscriber): void {
     SubscribersService.refuseWhenHalted(subscriber);
+    if (subscriber.healthStatus === 'unhealthy') {
+      throw new AppError(
+        ErrorCode.SUBSCRIBER_UNHEALTHY,
+        `Subscriber ${subscriber.id} is unhealthy since ${subscriber.healthSince?.toISOString() ?? 'its last check'}`,
+      );
+    }
     const until = subscriber.quotaExhaustedUntil;
     if (until !== null && until.getTime() > this.clock.nowMs()) {
       throw new AppError(

@@ -1,0 +1,118 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { PinoLogger } from 'nestjs-pino';
+
+import { Clock } from '../common/time/clock';
+import type { AppConfig } from '../config/app-config';
+import type { HealthCheckService } from './health-check.service';
+import type { HealthChecksRepository } from './health-checks.repository';
+import { HealthSweeper, nextFireTimes, sweepOffsets } from './health-sweep';
+
+class FakeClock extends Clock {
+  constructor(public ms: number) {
+    super();
+  }
+  nowMs(): number {
+    return this.ms;
+  }
+  /** Concurrent sleepers each wake at their own target: time only moves forward. */
+  sleep(ms: number): Promise<void> {
+    const target = this.ms + ms;
+    return Promise.resolve().then(() => {
+      this.ms = Math.max(this.ms, target);
+    });
+  }
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const logger = {
+  warn: jest.fn(),
+  info: jest.fn(),
+  debug: jest.fn(),
+  error: jest.fn(),
+} as unknown as PinoLogger;
+const config = {
+  healthChecks: { cron: '*/15 * * * *', concurrency: 2, historyDays: 30, alertConfirmations: 2 },
+};
+
+function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, concurrency = 2) {
+  const ids = ['a', 'b', 'c'];
+  const repository = {
+    activeSubscriberIds: jest.fn(() => Promise.resolve(ids)),
+    pruneBefore: jest.fn(() => Promise.resolve(0)),
+  };
+  const started: Array<{ id: string; at: number }> = [];
+  const checks = {
+    check: jest.fn(async (id: string) => {
+      started.push({ id, at: clock.ms });
+      await check(id);
+      return { vendorCalls: 1 };
+    }),
+  };
+  const sweeper = new HealthSweeper(
+    checks as unknown as HealthCheckService,
+    repository as unknown as HealthChecksRepository,
+    new SchedulerRegistry(),
+    clock,
+    { healthChecks: { ...config.healthChecks, concurrency } } as unknown as AppConfig,
+    logger,
+  );
+  return { sweeper, repository, started };
+}
+
+describe('health sweep', () => {
+  it('fires on the cron schedule (UTC)', () => {
+    const fires = nextFireTimes('*/15 * * * *', new Date('2026-01-01T10:07:30Z'), 3);
+    expect(fires.map((d) => d.toISOString())).toEqual([
+      '2026-01-01T10:15:00.000Z',
+      '2026-01-01T10:30:00.000Z',
+      '2026-01-01T10:45:00.000Z',
+    ]);
+  });
+
+  it('spreads checks with jitter inside their slots of the window', () => {
+    const offsets = sweepOffsets(4, 1000, () => 0.999);
+    expect(offsets).toEqual([249, 499, 749, 999]);
+    expect(sweepOffsets(4, 1000, () => 0)).toEqual([0, 250, 500, 750]);
+    for (const offset of sweepOffsets(1000, 60000)) {
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(60000);
+    }
+  });
+
+  it('starts each check at its offset on the fake clock', async () => {
+    const clock = new FakeClock(1_000_000);
+    const { sweeper, started } = sweeperWith(clock, () => Promise.resolve(), 1);
+    sweeper.random = () => 0.5;
+    expect(sweeper.start(900)).toBe(true);
+    await sweeper.current;
+    expect(started.map((s) => s.at - 1_000_000).sort((x, y) => x - y)).toEqual([150, 450, 750]);
+    expect(sweeper.summary).toMatchObject({ companies: 3, checked: 3, vendorCalls: 1 * 3 });
+  });
+
+  it('never overlaps: a sweep due while one runs is skipped', async () => {
+    const clock = new FakeClock(0);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { sweeper, repository } = sweeperWith(clock, () => gate);
+    expect(sweeper.start(0)).toBe(true);
+    expect(sweeper.start(0)).toBe(false);
+    release();
+    await sweeper.current;
+    expect(repository.activeSubscriberIds).toHaveBeenCalledTimes(1);
+    expect(sweeper.start(0)).toBe(true);
+    await sweeper.current;
+  });
+
+  it('prunes history older than the retention, at most once a day', async () => {
+    const clock = new FakeClock(100 * DAY);
+    const { sweeper, repository } = sweeperWith(clock, () => Promise.resolve());
+    await sweeper.pruneIfDue();
+    expect(repository.pruneBefore).toHaveBeenCalledWith(new Date(70 * DAY));
+    clock.ms += DAY - 1;
+    await sweeper.pruneIfDue();
+    expect(repository.pruneBefore).toHaveBeenCalledTimes(1);
+    clock.ms += 1;
+    await sweeper.pruneIfDue();
+    expect(repository.pruneBefore).toHaveBeenCalledTimes(2);
+  });
+});

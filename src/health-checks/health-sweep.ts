@@ -1,0 +1,175 @@
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob, CronTime } from 'cron';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+
+import { Clock } from '../common/time/clock';
+import { AppConfig } from '../config/app-config';
+import { HealthCheckService } from './health-check.service';
+import { HealthChecksRepository } from './health-checks.repository';
+
+export const HEALTH_SWEEP_JOB = 'health-checks.sweep';
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Checks are spread over this share of the interval, so a sweep ends before the next fire time. */
+const SPREAD_SHARE = 0.8;
+
+export interface SweepSummary {
+  startedAt: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  companies: number;
+  checked: number;
+  vendorCalls: number;
+}
+
+/** The next `count` fire times of a cron expression (UTC) strictly after `from`. */
+export function nextFireTimes(cron: string, from: Date, count: number): Date[] {
+  const time = new CronTime(cron, 'UTC');
+  const fires: Date[] = [];
+  let cursor = from;
+  for (let index = 0; index < count; index += 1) {
+    cursor = time.getNextDateFrom(cursor, 'UTC').toJSDate();
+    fires.push(cursor);
+  }
+  return fires;
+}
+
+/**
+ * Start offsets (ms after the sweep starts) of `count` checks spread over `windowMs`: one equal slot per
+ * company, at a random point inside its slot, so checks neither bunch up nor fire on a fixed beat.
+ */
+export function sweepOffsets(count: number, windowMs: number, random: () => number = Math.random): number[] {
+  if (count === 0 || windowMs <= 0) {
+    return new Array<number>(count).fill(0);
+  }
+  const slot = windowMs / count;
+  return Array.from({ length: count }, (_, index) => Math.floor(index * slot + random() * slot));
+}
+
+/**
+ * Sweeps: every active subscriber checked once, spread over the interval (scheduled sweeps) or as fast as
+ * the bounded concurrency allows (on demand). Never two at once: a sweep due while one runs is skipped.
+ * Priority against provisioning on the vendor rate limit is only by the low concurrency: the CallScheduler
+ * has no priority lanes.
+ */
+@Injectable()
+export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private running: Promise<void> | undefined;
+  private lastSweep: SweepSummary | null = null;
+  private lastPruneMs = Number.NEGATIVE_INFINITY;
+  private stopped = false;
+
+  constructor(
+    private readonly checks: HealthCheckService,
+    private readonly repository: HealthChecksRepository,
+    private readonly registry: SchedulerRegistry,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    @InjectPinoLogger(HealthSweeper.name) private readonly logger: PinoLogger,
+  ) {}
+
+  /** Jitter source; tests replace it. */
+  random: () => number = Math.random;
+
+  onApplicationBootstrap(): void {
+    const job = CronJob.from({
+      cronTime: this.config.healthChecks.cron,
+      timeZone: 'UTC',
+      onTick: () => {
+        const [next] = nextFireTimes(this.config.healthChecks.cron, this.clock.now(), 1);
+        this.start(Math.max(0, (next.getTime() - this.clock.nowMs()) * SPREAD_SHARE));
+      },
+    });
+    this.registry.addCronJob(HEALTH_SWEEP_JOB, job);
+    job.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.registry.doesExist('cron', HEALTH_SWEEP_JOB)) {
+      this.registry.deleteCronJob(HEALTH_SWEEP_JOB);
+    }
+  }
+
+  /** Starts a sweep spread over `spreadMs`; false (and a log line) when one is already running. */
+  start(spreadMs: number): boolean {
+    if (this.running !== undefined) {
+      this.logger.warn('health sweep skipped: the previous sweep is still running');
+      return false;
+    }
+    this.running = this.sweep(spreadMs)
+      .catch((error: unknown) => this.logger.error({ err: error }, 'health sweep failed'))
+      .finally(() => (this.running = undefined));
+    return true;
+  }
+
+  /** The sweep in progress, if any (tests and the bench wait on it). */
+  get current(): Promise<void> | undefined {
+    return this.running;
+  }
+
+  get summary(): SweepSummary | null {
+    return this.lastSweep;
+  }
+
+  /** For /readyz: the cron job is registered and running. */
+  status(): { up: boolean; cron: string; nextRunAt: string | null; sweepRunning: boolean } {
+    const exists = this.registry.doesExist('cron', HEALTH_SWEEP_JOB);
+    const job = exists ? this.registry.getCronJob(HEALTH_SWEEP_JOB) : undefined;
+    return {
+      up: job?.isActive === true,
+      cron: this.config.healthChecks.cron,
+      nextRunAt: job?.isActive === true ? (job.nextDate().toISO() ?? null) : null,
+      sweepRunning: this.running !== undefined,
+    };
+  }
+
+  /** Deletes history older than HEALTH_HISTORY_DAYS, at most once a day. */
+  async pruneIfDue(): Promise<number> {
+    const now = this.clock.nowMs();
+    if (now - this.lastPruneMs < DAY_MS) {
+      return 0;
+    }
+    this.lastPruneMs = now;
+    return this.repository.pruneBefore(new Date(now - this.config.healthChecks.historyDays * DAY_MS));
+  }
+
+  private async sweep(spreadMs: number): Promise<void> {
+    const startedMs = this.clock.nowMs();
+    await this.pruneIfDue();
+    const ids = await this.repository.activeSubscriberIds();
+    const offsets = sweepOffsets(ids.length, spreadMs, this.random);
+    const summary: SweepSummary = {
+      startedAt: new Date(startedMs),
+      finishedAt: null,
+      durationMs: null,
+      companies: ids.length,
+      checked: 0,
+      vendorCalls: 0,
+    };
+    this.lastSweep = summary;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!this.stopped && next < ids.length) {
+        const index = next++;
+        const wait = startedMs + offsets[index] - this.clock.nowMs();
+        if (wait > 0) {
+          await this.clock.sleep(wait);
+        }
+        try {
+          const outcome = await this.checks.check(ids[index]);
+          summary.vendorCalls += outcome.vendorCalls;
+          summary.checked += 1;
+        } catch (error) {
+          // Removed or halted since the list was read: nothing to check.
+          this.logger.debug({ err: error, subscriberId: ids[index] }, 'health check not run');
+        }
+      }
+    };
+    const workers = Math.min(this.config.healthChecks.concurrency, Math.max(ids.length, 1));
+    await Promise.all(Array.from({ length: workers }, worker));
+    summary.finishedAt = this.clock.now();
+    summary.durationMs = this.clock.nowMs() - startedMs;
+    this.logger.info(summary, 'health sweep finished');
+  }
+}

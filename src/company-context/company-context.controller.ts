@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } fr
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
 import { Roles } from '../auth/auth.decorators';
+import { AppError } from '../common/errors/app-error';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { CredentialViewDto, MispAccountViewDto } from '../credentials/credentials.dto';
 import { CompanyContextService } from './company-context.service';
@@ -30,9 +31,20 @@ export class CompanyContextController {
     @Body() body: PutCredentialDto,
     @Query() query: PutCredentialQueryDto,
   ): Promise<CredentialViewDto> {
-    return body.kind === 'api_key'
-      ? this.companyContext.replaceWithApiKey(subscriberId, body.apiKey as string, query.verify)
-      : this.companyContext.replaceWithNewSession(subscriberId);
+    if (body.kind === 'api_key') {
+      const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
+      return this.companyContext.replaceWithApiKey(
+        subscriberId,
+        body.apiKey as string,
+        query.verify,
+        expiresAt,
+      );
+    }
+    if (body.expiresAt !== undefined) {
+      // A minted session's expiry comes from iPaaS.com and renews itself.
+      throw AppError.validation([{ field: 'expiresAt', message: 'expiresAt is only for kind api_key' }]);
+    }
+    return this.companyContext.replaceWithNewSession(subscriberId);
   }
 
   @Post('subscribers/:id/credential/verify')

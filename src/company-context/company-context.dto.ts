@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
+  IsISO8601,
   IsOptional,
   IsString,
   MaxLength,
@@ -41,6 +42,17 @@ export class PutCredentialDto {
   @MinLength(8)
   @MaxLength(4096)
   apiKey?: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      'Kind api_key only: when the key expires at iPaaS.com (shown when it was created there); health checks ' +
+      'warn HEALTH_EXPIRY_WARN_DAYS before. Omit for keys that never expire',
+  })
+  @ValidateIf((dto: PutCredentialDto) => dto.expiresAt !== undefined)
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
 }
 
 export class PutCredentialQueryDto {

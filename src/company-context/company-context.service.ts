@@ -54,12 +54,22 @@ export class CompanyContextService implements OnApplicationBootstrap {
     return view;
   }
 
-  async replaceWithApiKey(subscriberId: string, apiKey: string, verify: boolean): Promise<CredentialView> {
+  async replaceWithApiKey(
+    subscriberId: string,
+    apiKey: string,
+    verify: boolean,
+    expiresAt: Date | null = null,
+  ): Promise<CredentialView> {
     await this.subscribers.get(subscriberId);
     if (verify) {
       await this.checkApiKey(subscriberId, apiKey);
     }
-    const view = await this.credentials.saveApiKey(subscriberId, apiKey, verify ? this.clock.now() : null);
+    const view = await this.credentials.saveApiKey(
+      subscriberId,
+      apiKey,
+      verify ? this.clock.now() : null,
+      expiresAt,
+    );
     this.tokens.invalidate(subscriberId);
     return view;
   }

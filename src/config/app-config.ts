@@ -137,12 +137,19 @@ export class AppConfig {
     };
   }
 
-  get healthChecks(): { cron: string; concurrency: number; historyDays: number; alertConfirmations: number } {
+  get healthChecks(): {
+    cron: string;
+    concurrency: number;
+    historyDays: number;
+    alertConfirmations: number;
+    expiryWarnDays: number;
+  } {
     return {
       cron: this.env.HEALTH_CHECK_CRON,
       concurrency: this.env.HEALTH_CHECK_CONCURRENCY,
       historyDays: this.env.HEALTH_HISTORY_DAYS,
       alertConfirmations: this.env.HEALTH_ALERT_CONFIRMATIONS,
+      expiryWarnDays: this.env.HEALTH_EXPIRY_WARN_DAYS,
     };
   }
 

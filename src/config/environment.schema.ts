@@ -379,6 +379,15 @@ export class EnvironmentVariables {
   @Max(20)
   HEALTH_ALERT_CONFIRMATIONS = 2;
 
+  @Describe(
+    'Days before a stored API key expires that its company is reported degraded (CREDENTIAL_EXPIRING).',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  HEALTH_EXPIRY_WARN_DAYS = 14;
+
   @Describe('Attempts to deliver one alert to one destination before the delivery is marked failed.')
   @Type(() => Number)
   @IsInt()

@@ -147,7 +147,13 @@ export class CredentialsService {
   }
 
   /** Replaces any existing credential of the company (a session included) with a staff-supplied API key. */
-  async saveApiKey(subscriberId: string, apiKey: string, verifiedAt: Date | null): Promise<CredentialView> {
+  /** `expiresAt`: when the key expires at iPaaS.com, if the staff who stored it said (null: never / unknown). */
+  async saveApiKey(
+    subscriberId: string,
+    apiKey: string,
+    verifiedAt: Date | null,
+    expiresAt: Date | null = null,
+  ): Promise<CredentialView> {
     checkSecret('apiKey', apiKey);
     const owner = subscriberOwner(subscriberId);
     return this.store(subscriberId, {
@@ -156,7 +162,7 @@ export class CredentialsService {
       accessTokenSealed: null,
       refreshTokenSealed: null,
       last4: lastFour(apiKey),
-      expiresAt: null,
+      expiresAt,
       lastVerifiedAt: verifiedAt,
     });
   }

@@ -6,11 +6,22 @@ import { Clock } from '../common/time/clock';
 import { CompanyVendorService } from '../company-context/company-vendor.service';
 import { AppConfig } from '../config/app-config';
 import { CredentialsService } from '../credentials/credentials.service';
+import { isVendorMispSubscriber } from '../relationships/misp-wire.types';
+import { MispVendorService } from '../relationships/misp-vendor.service';
 import { type Subscriber, SubscribersService } from '../subscribers/subscribers.service';
 import { IdGenerator } from '../subscribers/id-generator';
 import { HealthCheckResultEntity } from './health-check-result.entity';
 import { HealthChecksRepository } from './health-checks.repository';
-import { alertKindOf, confirmedTransition, type Finding, findingOf, HEALTHY } from './health-evaluation';
+import {
+  alertKindOf,
+  confirmedTransition,
+  expiryFinding,
+  type Finding,
+  findingOf,
+  HEALTHY,
+  listingFinding,
+  worstOf,
+} from './health-evaluation';
 
 export interface HealthCheckOutcome {
   result: HealthCheckResultEntity;
@@ -24,22 +35,33 @@ interface Probe {
   vendorCalls: number;
 }
 
+/** The MiSP's subscriber list as a sweep last read it. */
+interface MispListing {
+  companyIds: ReadonlySet<string>;
+  readAt: Date;
+}
+
+const EXPIRING = 'CREDENTIAL_EXPIRING';
+
 /**
  * One health check: stored credential usable → company token obtainable → a cheap read (first page of
  * subscriptions, page size 1) with its latency; a company whose monthly allowance is used up is degraded
- * without a call. The result is stored; a confirmed status change updates the registry row and raises one
- * alert. Not checked (see README): "still listed for the MiSP" (a full UserCompanies scan per company; the
- * registry sync covers it) and credential expiry (only access-token expiry is stored, renewed automatically).
+ * without a call. Also judged, without a call: a stored API key expiring within HEALTH_EXPIRY_WARN_DAYS
+ * (degraded), and the company missing from the MiSP's subscriber list that the last sweep read once for all
+ * companies (unhealthy). The result is stored; a confirmed status change updates the registry row and
+ * raises one alert.
  */
 @Injectable()
 export class HealthCheckService {
   /** One check per subscriber at a time, so two concurrent checks cannot raise the same alert twice. */
   private readonly inFlight = new Map<string, Promise<HealthCheckOutcome>>();
+  private listing: MispListing | null = null;
 
   constructor(
     private readonly subscribers: SubscribersService,
     private readonly credentials: CredentialsService,
     private readonly vendor: CompanyVendorService,
+    private readonly misp: MispVendorService,
     private readonly repository: HealthChecksRepository,
     private readonly alerts: AlertsService,
     private readonly clock: Clock,
@@ -58,10 +80,26 @@ export class HealthCheckService {
     return started;
   }
 
+  /**
+   * Reads the MiSP's subscriber list (every page) for the checks that follow: once per sweep, not once per
+   * company. When it cannot be read the previous list stays in use (a vendor outage shows in each check).
+   */
+  async refreshMispListing(): Promise<void> {
+    const readAt = this.clock.now();
+    try {
+      const subscribers = await this.misp.list<unknown>('mispSubscribers');
+      const companyIds = new Set(subscribers.filter(isVendorMispSubscriber).map((entry) => entry.company_id));
+      this.listing = { companyIds, readAt };
+    } catch (error) {
+      this.logger.warn({ err: error }, 'MiSP subscriber list not read; the previous one stays in use');
+    }
+  }
+
   private async run(subscriberId: string): Promise<HealthCheckOutcome> {
     const subscriber = await this.subscribers.get(subscriberId);
     SubscribersService.refuseWhenHalted(subscriber);
-    const probe = await this.probe(subscriber);
+    const access = await this.probe(subscriber);
+    const probe = { ...access, finding: worstOf([access.finding, ...(await this.standing(subscriber))]) };
     const result = Object.assign(new HealthCheckResultEntity(), {
       id: this.ids.newId(),
       subscriberId,
@@ -75,6 +113,22 @@ export class HealthCheckService {
     await this.repository.insert(result);
     await this.applyTransition(subscriber, result, probe.finding);
     return { result, vendorCalls: probe.vendorCalls };
+  }
+
+  /** The criteria judged from what Tenantry already knows, without a vendor call. */
+  private async standing(subscriber: Subscriber): Promise<Finding[]> {
+    // No credential (or one the vault cannot open) is reported by the access probe; nothing expires here.
+    const credential = await this.credentials.getCredential(subscriber.id).catch(() => null);
+    // A company registered after the list was read may simply be too new for it: not judged until the next sweep.
+    const listing = this.listing;
+    const listed =
+      listing !== null && subscriber.createdAt.getTime() <= listing.readAt.getTime()
+        ? listing.companyIds
+        : null;
+    return [
+      expiryFinding(credential, this.clock.nowMs(), this.config.healthChecks.expiryWarnDays),
+      listingFinding(subscriber.ipaasCompanyId, listed),
+    ];
   }
 
   private async probe(subscriber: Subscriber): Promise<Probe> {
@@ -102,6 +156,8 @@ export class HealthCheckService {
     try {
       const response = await this.vendor.call(subscriber.id, 'listSubscriptions', {
         query: { pageNumber: 1, pageSize: 1 },
+        // Same vendor limit as provisioning, yielding to it: a sweep must not slow a bulk job down.
+        priority: 'low',
       });
       return { finding: HEALTHY, latencyMs: this.clock.nowMs() - started, vendorCalls: response.attempts };
     } catch (error) {
@@ -120,15 +176,34 @@ export class HealthCheckService {
     finding: Finding,
   ): Promise<void> {
     const confirmations = this.config.healthChecks.alertConfirmations;
-    const recent = await this.repository.recentStatuses(subscriber.id, confirmations);
-    const to = confirmedTransition(subscriber.healthStatus, recent, confirmations);
+    const recent = await this.repository.recentResults(subscriber.id, Math.max(confirmations, 2));
+    // Expiry is a date, not a flaky observation: alerted on the first check that sees it, without confirmations.
+    const expiringFrom =
+      finding.reasons.includes(EXPIRING) && !(recent[1]?.reasons.includes(EXPIRING) ?? false);
+    if (expiringFrom) {
+      await this.alerts.raise({
+        subscriberId: subscriber.id,
+        kind: 'credential.expiring',
+        from: subscriber.healthStatus,
+        to: result.status,
+        reasons: finding.reasons,
+        at: result.checkedAt,
+      });
+    }
+    const to = confirmedTransition(
+      subscriber.healthStatus,
+      recent.map((entry) => entry.status),
+      confirmations,
+    );
     if (to === null) {
       return;
     }
     await this.repository.setSubscriberHealth(subscriber.id, to, result.checkedAt);
     const kind = alertKindOf(subscriber.healthStatus, to);
     this.logger.info({ subscriberId: subscriber.id, from: subscriber.healthStatus, to }, 'health changed');
-    if (kind !== null) {
+    // Degraded by the expiry alone: the credential.expiring alert already told of it (one alert per change).
+    const onlyExpiring = finding.reasons.length === 1 && finding.reasons[0] === EXPIRING;
+    if (kind !== null && !(kind === 'health.degraded' && onlyExpiring)) {
       await this.alerts.raise({
         subscriberId: subscriber.id,
         kind,

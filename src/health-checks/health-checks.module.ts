@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AlertsModule } from '../alerts/alerts.module';
 import { CompanyContextModule } from '../company-context/company-context.module';
 import { CredentialsModule } from '../credentials/credentials.module';
+import { RelationshipsModule } from '../relationships/relationships.module';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { IdGenerator } from '../subscribers/id-generator';
 import { SubscribersModule } from '../subscribers/subscribers.module';
@@ -21,6 +22,7 @@ import { HealthSweeper } from './health-sweep';
     AlertsModule,
     CompanyContextModule,
     CredentialsModule,
+    RelationshipsModule,
     SubscribersModule,
   ],
   controllers: [HealthChecksController],

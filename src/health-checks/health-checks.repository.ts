@@ -5,6 +5,11 @@ import { LessThan, Repository } from 'typeorm';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { type CheckedStatus, HealthCheckResultEntity } from './health-check-result.entity';
 
+export interface RecentResult {
+  status: CheckedStatus;
+  reasons: string[];
+}
+
 export interface HealthCounts {
   status: string;
   count: number;
@@ -22,15 +27,18 @@ export class HealthChecksRepository {
     await this.results.insert(result);
   }
 
-  /** The latest `limit` statuses of a subscriber, newest first. */
-  async recentStatuses(subscriberId: string, limit: number): Promise<CheckedStatus[]> {
+  /** The latest `limit` results of a subscriber (status and reason codes), newest first. */
+  async recentResults(subscriberId: string, limit: number): Promise<RecentResult[]> {
     const rows = await this.results.find({
-      select: { status: true },
+      select: { status: true, reasons: true },
       where: { subscriberId },
       order: { checkedAt: 'DESC', id: 'DESC' },
       take: limit,
     });
-    return rows.map((row) => row.status);
+    return rows.map((row) => ({
+      status: row.status,
+      reasons: row.reasons === '' ? [] : row.reasons.split(','),
+    }));
   }
 
   page(subscriberId: string, skip: number, take: number): Promise<[HealthCheckResultEntity[], number]> {

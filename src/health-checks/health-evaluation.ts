@@ -9,6 +9,8 @@ export const HEALTH_REASONS = [
   'CREDENTIAL_INVALID',
   'VENDOR_UNAVAILABLE',
   'QUOTA_EXHAUSTED',
+  'CREDENTIAL_EXPIRING',
+  'NOT_LISTED_FOR_MISP',
 ] as const;
 export type HealthReason = (typeof HEALTH_REASONS)[number];
 
@@ -56,6 +58,44 @@ export function findingOf(error: unknown): Finding {
 }
 
 const SEVERITY: Record<HealthStatus, number> = { unknown: 0, healthy: 0, degraded: 1, unhealthy: 2 };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Several findings as one: the worst status, every reason (each once, in order). */
+export function worstOf(findings: readonly Finding[]): Finding {
+  const status = findings.reduce<CheckedStatus>(
+    (worst, finding) => (SEVERITY[finding.status] > SEVERITY[worst] ? finding.status : worst),
+    'healthy',
+  );
+  return { status, reasons: [...new Set(findings.flatMap((finding) => finding.reasons))] };
+}
+
+/**
+ * A staff-supplied API key stops working at its expiry until a person replaces it, so it is flagged
+ * `warnDays` ahead. Company sessions are never flagged: their expiry is routine, they renew themselves
+ * (refresh token, else a fresh ChangeCompany mint with the MiSP login). An API key of unknown expiry is not.
+ */
+export function expiryFinding(
+  credential: { kind: string; expiresAt: Date | null } | null,
+  nowMs: number,
+  warnDays: number,
+): Finding {
+  if (credential?.kind !== 'api_key' || credential.expiresAt === null) {
+    return HEALTHY;
+  }
+  return credential.expiresAt.getTime() - nowMs <= warnDays * DAY_MS
+    ? { status: 'degraded', reasons: ['CREDENTIAL_EXPIRING'] }
+    : HEALTHY;
+}
+
+/**
+ * The company is no longer among the MiSP's subscribers: nothing done for it can work. `listed` is null
+ * when no list is known (no sweep has read it yet, or it could not be read): the criterion is skipped.
+ */
+export function listingFinding(ipaasCompanyId: string, listed: ReadonlySet<string> | null): Finding {
+  return listed === null || listed.has(ipaasCompanyId)
+    ? HEALTHY
+    : { status: 'unhealthy', reasons: ['NOT_LISTED_FOR_MISP'] };
+}
 
 /**
  * Debounce: a worse status must be seen in `confirmations` consecutive checks before it is adopted (one

@@ -42,6 +42,7 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
   };
   const started: Array<{ id: string; at: number }> = [];
   const checks = {
+    refreshMispListing: jest.fn(() => Promise.resolve()),
     check: jest.fn(async (id: string) => {
       started.push({ id, at: clock.ms });
       await check(id);
@@ -56,7 +57,7 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
     { healthChecks: { ...config.healthChecks, concurrency } } as unknown as AppConfig,
     logger,
   );
-  return { sweeper, repository, started };
+  return { sweeper, repository, started, checks };
 }
 
 describe('health sweep', () => {
@@ -81,10 +82,12 @@ describe('health sweep', () => {
 
   it('starts each check at its offset on the fake clock', async () => {
     const clock = new FakeClock(1_000_000);
-    const { sweeper, started } = sweeperWith(clock, () => Promise.resolve(), 1);
+    const { sweeper, started, checks } = sweeperWith(clock, () => Promise.resolve(), 1);
     sweeper.random = () => 0.5;
     expect(sweeper.start(900)).toBe(true);
     await sweeper.current;
+    // The MiSP's subscriber list is read once per sweep, not once per company.
+    expect(checks.refreshMispListing).toHaveBeenCalledTimes(1);
     expect(started.map((s) => s.at - 1_000_000).sort((x, y) => x - y)).toEqual([150, 450, 750]);
     expect(sweeper.summary).toMatchObject({ companies: 3, checked: 3, vendorCalls: 1 * 3 });
   });

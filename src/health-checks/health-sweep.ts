@@ -49,8 +49,9 @@ export function sweepOffsets(count: number, windowMs: number, random: () => numb
 /**
  * Sweeps: every active subscriber checked once, spread over the interval (scheduled sweeps) or as fast as
  * the bounded concurrency allows (on demand). Never two at once: a sweep due while one runs is skipped.
- * Priority against provisioning on the vendor rate limit is only by the low concurrency: the CallScheduler
- * has no priority lanes.
+ * The checks' reads draw on the same vendor rate limit as provisioning at low priority (the CallScheduler
+ * admits them only when no normal call can take the slot); the token mints a check may trigger are MiSP
+ * calls at normal priority.
  */
 @Injectable()
 export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -137,6 +138,7 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
   private async sweep(spreadMs: number): Promise<void> {
     const startedMs = this.clock.nowMs();
     await this.pruneIfDue();
+    await this.checks.refreshMispListing();
     const ids = await this.repository.activeSubscriberIds();
     const offsets = sweepOffsets(ids.length, spreadMs, this.random);
     const summary: SweepSummary = {

@@ -1,4 +1,4 @@
-import { CallScheduler, SlidingWindow } from './call-scheduler';
+import { type CallPriority, CallScheduler, SlidingWindow } from './call-scheduler';
 import { maxInAnyWindow } from '../../test/utils/windows';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -104,6 +104,161 @@ describe('CallScheduler', () => {
     });
     await expect(scheduler.schedule('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(scheduler.schedule('a', () => Promise.resolve('ok'))).resolves.toBe('ok');
+    scheduler.stop();
+  });
+});
+
+describe('CallScheduler priorities', () => {
+  // The fake timers move Date.now() as they fire, so the scheduler sees time as each timer sees it.
+  const now = (): number => Date.now();
+  const advance = (ms: number): Promise<void> => jest.advanceTimersByTimeAsync(ms);
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 0 });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /** Schedules a call that records its label and start time, and ends when `release` is called. */
+  function recorder(scheduler: CallScheduler) {
+    const started: { label: string; at: number }[] = [];
+    const releases = new Map<string, () => void>();
+    const settled: Promise<void>[] = [];
+    const add = (label: string, key: string, priority: CallPriority, holdUntilReleased = false): void => {
+      settled.push(
+        scheduler.schedule(
+          key,
+          () => {
+            started.push({ label, at: now() });
+            return holdUntilReleased
+              ? new Promise<void>((resolve) => releases.set(label, resolve))
+              : Promise.resolve();
+          },
+          { priority },
+        ),
+      );
+    };
+    const release = (label: string): void => (releases.get(label) as () => void)();
+    return { started, add, release, settled };
+  }
+
+  it('should dispatch queued normal calls before queued low ones when the global rate is the limit', async () => {
+    const scheduler = new CallScheduler(
+      { globalRatePerSecond: 4, companyRatePerSecond: 100, companyConcurrency: 10 },
+      now,
+    );
+    const { started, add, settled } = recorder(scheduler);
+    for (let index = 0; index < 4; index += 1) {
+      add(`low-${index}`, `health-${index}`, 'low');
+    }
+    for (let index = 0; index < 4; index += 1) {
+      add(`normal-${index}`, `provision-${index % 2}`, 'normal');
+    }
+    await advance(5000);
+    await Promise.all(settled);
+    // low-0 took the free slot before any normal work existed; after that every normal call goes first.
+    expect(started.map((call) => call.label)).toEqual([
+      'low-0',
+      'normal-0',
+      'normal-1',
+      'normal-2',
+      'normal-3',
+      'low-1',
+      'low-2',
+      'low-3',
+    ]);
+    expect(
+      maxInAnyWindow(
+        started.map((call) => call.at),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(4);
+    scheduler.stop();
+  });
+
+  it("should serve a company's normal calls before its low ones", async () => {
+    const scheduler = new CallScheduler(
+      { globalRatePerSecond: 1000, companyRatePerSecond: 1000, companyConcurrency: 1 },
+      now,
+    );
+    const { started, add, release, settled } = recorder(scheduler);
+    add('low-busy', 'company-a', 'low', true);
+    add('low-queued', 'company-a', 'low');
+    add('normal-queued', 'company-a', 'normal');
+    await advance(10);
+    expect(started.map((call) => call.label)).toEqual(['low-busy']);
+    release('low-busy');
+    await advance(10);
+    await Promise.all(settled);
+    expect(started.map((call) => call.label)).toEqual(['low-busy', 'normal-queued', 'low-queued']);
+    scheduler.stop();
+  });
+
+  it('should run low calls when no normal call waits, within the global rate', async () => {
+    const scheduler = new CallScheduler(
+      { globalRatePerSecond: 5, companyRatePerSecond: 100, companyConcurrency: 10 },
+      now,
+    );
+    const { started, add, settled } = recorder(scheduler);
+    for (let index = 0; index < 20; index += 1) {
+      add(`low-${index}`, `company-${index % 7}`, 'low');
+    }
+    await advance(10_000);
+    await Promise.all(settled);
+    expect(started).toHaveLength(20);
+    expect(
+      maxInAnyWindow(
+        started.map((call) => call.at),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(5);
+    // Work-conserving: 20 calls at 5/s need about 4 s, not more.
+    expect(started[19].at).toBeLessThan(4200);
+    scheduler.stop();
+  });
+
+  it('should let a low call take a slot that waiting normal work cannot use because of its own company limit', async () => {
+    const scheduler = new CallScheduler(
+      { globalRatePerSecond: 1000, companyRatePerSecond: 1000, companyConcurrency: 1 },
+      now,
+    );
+    const { started, add, release, settled } = recorder(scheduler);
+    add('normal-busy', 'company-a', 'normal', true);
+    add('normal-waiting', 'company-a', 'normal');
+    add('low-elsewhere', 'company-b', 'low');
+    await advance(10);
+    expect(started.map((call) => call.label)).toEqual(['normal-busy', 'low-elsewhere']);
+    release('normal-busy');
+    await advance(10);
+    await Promise.all(settled);
+    expect(started.map((call) => call.label)).toContain('normal-waiting');
+    scheduler.stop();
+  });
+
+  it('should hold the company rate for low and normal calls together', async () => {
+    const scheduler = new CallScheduler(
+      { globalRatePerSecond: 1000, companyRatePerSecond: 3, companyConcurrency: 10 },
+      now,
+    );
+    const { started, add, settled } = recorder(scheduler);
+    for (let index = 0; index < 6; index += 1) {
+      add(`low-${index}`, 'company-a', 'low');
+      add(`normal-${index}`, 'company-a', 'normal');
+    }
+    await advance(10_000);
+    await Promise.all(settled);
+    expect(started).toHaveLength(12);
+    expect(
+      maxInAnyWindow(
+        started.map((call) => call.at),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(3);
+    const labels = started.map((call) => call.label);
+    // Apart from the first low call (admitted while nothing else was queued), all normal calls precede the low ones.
+    expect(labels.slice(1, 7)).toEqual(Array.from({ length: 6 }, (_, index) => `normal-${index}`));
     scheduler.stop();
   });
 });

@@ -59,22 +59,44 @@ export class SlidingWindow {
   }
 }
 
+/**
+ * `low` work (health checks) draws on the same limits as `normal` work (provisioning) but only takes a slot that
+ * no normal call is waiting for: within a company, queued normal calls always go first; across companies, a low
+ * call is admitted only when no normal call could be admitted now. A normal call held back solely by its own
+ * company's rate or concurrency does not block low calls elsewhere: it is not waiting for the global slot, and
+ * stalling every health check behind one busy company would waste the vendor's rate. By design there is no
+ * aging: while normal work saturates the global rate, low work waits (health checks yield to provisioning).
+ */
+export type CallPriority = 'normal' | 'low';
+const PRIORITIES: readonly CallPriority[] = ['normal', 'low'];
+
+export interface ScheduleOptions {
+  priority?: CallPriority;
+}
+
 interface QueuedTask {
   run: () => void;
 }
 
 interface Lane {
   key: string;
-  queue: QueuedTask[];
+  queues: Record<CallPriority, QueuedTask[]>;
   inFlight: number;
   window: SlidingWindow;
 }
 
+/** Keys of lanes with queued work of one priority, visited round-robin from `cursor`. */
+interface Ring {
+  keys: string[];
+  cursor: number;
+}
+
 export class CallScheduler {
   private readonly lanes = new Map<string, Lane>();
-  /** Keys of lanes with queued work, visited round-robin from `cursor`. */
-  private readonly ring: string[] = [];
-  private cursor = 0;
+  private readonly rings: Record<CallPriority, Ring> = {
+    normal: { keys: [], cursor: 0 },
+    low: { keys: [], cursor: 0 },
+  };
   private readonly global: SlidingWindow;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -88,10 +110,12 @@ export class CallScheduler {
   }
 
   /** Runs `task` once the limits admit one more call for `key`; settles with the task's result. */
-  schedule<T>(key: string, task: () => Promise<T>): Promise<T> {
+  schedule<T>(key: string, task: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
+    const priority = options.priority ?? 'normal';
     return new Promise<T>((resolve, reject) => {
       const lane = this.laneFor(key);
-      lane.queue.push({
+      const queue = lane.queues[priority];
+      queue.push({
         run: () => {
           lane.inFlight += 1;
           task()
@@ -102,8 +126,8 @@ export class CallScheduler {
             });
         },
       });
-      if (lane.queue.length === 1) {
-        this.ring.push(key);
+      if (queue.length === 1) {
+        this.rings[priority].keys.push(key);
       }
       this.pump();
     });
@@ -112,7 +136,7 @@ export class CallScheduler {
   get queued(): number {
     let total = 0;
     for (const lane of this.lanes.values()) {
-      total += lane.queue.length;
+      total += lane.queues.normal.length + lane.queues.low.length;
     }
     return total;
   }
@@ -124,7 +148,12 @@ export class CallScheduler {
   private laneFor(key: string): Lane {
     let lane = this.lanes.get(key);
     if (lane === undefined) {
-      lane = { key, queue: [], inFlight: 0, window: new SlidingWindow(this.limits.companyRatePerSecond) };
+      lane = {
+        key,
+        queues: { normal: [], low: [] },
+        inFlight: 0,
+        window: new SlidingWindow(this.limits.companyRatePerSecond),
+      };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -132,42 +161,65 @@ export class CallScheduler {
 
   private pump(): void {
     const now = this.now();
-    let earliest = Infinity;
-    let visited = 0;
-    while (this.ring.length > 0 && visited < this.ring.length) {
+    const wait = { earliest: Infinity };
+    // Once no normal lane can be served in this pass, none can until time moves or a call ends (admitting a low
+    // call never frees a normal lane), so the normal ring is not scanned again for every low admission.
+    const exhausted = new Set<CallPriority>();
+    for (;;) {
       const globalWait = this.global.waitMs(now);
       if (globalWait > 0) {
-        earliest = Math.min(earliest, globalWait);
+        wait.earliest = Math.min(wait.earliest, globalWait);
         break;
       }
-      if (this.cursor >= this.ring.length) {
-        this.cursor = 0;
-      }
-      const lane = this.lanes.get(this.ring[this.cursor]) as Lane;
-      const laneWait = lane.window.waitMs(now);
-      if (lane.inFlight >= this.limits.companyConcurrency || laneWait > 0) {
-        if (laneWait > 0) {
-          earliest = Math.min(earliest, laneWait);
+      const admitted = PRIORITIES.some((priority) => {
+        if (exhausted.has(priority)) {
+          return false;
         }
-        this.cursor += 1;
-        visited += 1;
-        continue;
+        if (this.admitNext(priority, now, wait)) {
+          return true;
+        }
+        exhausted.add(priority);
+        return false;
+      });
+      if (!admitted) {
+        break;
       }
-      const task = lane.queue.shift() as QueuedTask;
-      this.global.record(now);
-      lane.window.record(now);
-      if (lane.queue.length === 0) {
-        this.ring.splice(this.cursor, 1);
-      } else {
-        this.cursor += 1;
-      }
-      visited = 0;
-      task.run();
     }
     this.forgetIdleLanes();
-    if (earliest !== Infinity) {
-      this.arm(now, earliest);
+    if (wait.earliest !== Infinity) {
+      this.arm(now, wait.earliest);
     }
+  }
+  /** Admits the next servable lane's call of `priority`, round-robin; false when no lane can be served now. */
+  private admitNext(priority: CallPriority, now: number, wait: { earliest: number }): boolean {
+    const ring = this.rings[priority];
+    for (let visited = 0; visited < ring.keys.length; visited += 1) {
+      if (ring.cursor >= ring.keys.length) {
+        ring.cursor = 0;
+      }
+      const lane = this.lanes.get(ring.keys[ring.cursor]) as Lane;
+      const laneWait = lane.window.waitMs(now);
+      const yieldsToNormal = priority === 'low' && lane.queues.normal.length > 0;
+      if (yieldsToNormal || lane.inFlight >= this.limits.companyConcurrency || laneWait > 0) {
+        if (laneWait > 0) {
+          wait.earliest = Math.min(wait.earliest, laneWait);
+        }
+        ring.cursor += 1;
+        continue;
+      }
+      const queue = lane.queues[priority];
+      const task = queue.shift() as QueuedTask;
+      this.global.record(now);
+      lane.window.record(now);
+      if (queue.length === 0) {
+        ring.keys.splice(ring.cursor, 1);
+      } else {
+        ring.cursor += 1;
+      }
+      task.run();
+      return true;
+    }
+    return false;
   }
 
   private forgetIdleLanes(): void {
@@ -177,7 +229,12 @@ export class CallScheduler {
     }
     const now = this.now();
     for (const [key, lane] of this.lanes) {
-      if (lane.queue.length === 0 && lane.inFlight === 0 && lane.window.waitMs(now) === 0) {
+      if (
+        lane.queues.normal.length === 0 &&
+        lane.queues.low.length === 0 &&
+        lane.inFlight === 0 &&
+        lane.window.waitMs(now) === 0
+      ) {
         this.lanes.delete(key);
       }
     }

@@ -6,7 +6,7 @@ import { DomainEvents } from '../common/events/domain-events';
 import { Clock } from '../common/time/clock';
 import { AppConfig, type IpaasSettings } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { CallScheduler } from './call-scheduler';
+import { CallPriority, CallScheduler } from './call-scheduler';
 import { CircuitBreakers } from './circuit-breakers';
 import { IpaasTransport, type RawVendorResponse } from './ipaas-transport';
 import { type FetchedPage, paginate, parsePaginationHeader, type VendorPagination } from './paginate';
@@ -52,6 +52,8 @@ export interface VendorCall<T> {
   body?: unknown;
   /** Required for a POST to be retried after an ambiguous failure (timeout, 5xx, reset). */
   landedCheck?: LandedCheck<T>;
+  /** `low` for background reads (health checks): same limits, but only slots no `normal` call waits for. */
+  priority?: CallPriority;
 }
 
 export interface VendorResponse<T> {
@@ -246,14 +248,17 @@ export class IpaasClient implements OnModuleDestroy {
     trace.vendorRequestId = null;
     let raw: RawVendorResponse;
     try {
-      raw = await this.scheduler.schedule(request.lane, () =>
-        this.transport.send({
-          method: endpoint.method,
-          path,
-          query: request.query,
-          body: request.body,
-          token: request.token,
-        }),
+      raw = await this.scheduler.schedule(
+        request.lane,
+        () =>
+          this.transport.send({
+            method: endpoint.method,
+            path,
+            query: request.query,
+            body: request.body,
+            token: request.token,
+          }),
+        { priority: request.priority },
       );
     } catch (error) {
       const failure =

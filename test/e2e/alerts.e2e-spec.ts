@@ -1,6 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { DataSource } from 'typeorm';
 
 import type { AlertDto } from '../../src/alerts/alerts.dto';
@@ -8,35 +5,7 @@ import { AlertsService } from '../../src/alerts/alerts.service';
 import { signWebhook } from '../../src/alerts/standard-webhooks';
 import { OffsetClock } from '../../src/common/time/clock';
 import { startTestApp, type TestApp } from '../utils/test-app';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A local webhook receiver answering with the queued statuses (then 200), recording every request. */
-class Receiver {
-  readonly requests: Received[] = [];
-  statuses: number[] = [];
-  private readonly server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      this.requests.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.statusCode = this.statuses.shift() ?? 200;
-      response.end();
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+import { type ReceivedWebhook, WebhookReceiver as Receiver } from '../utils/webhook-receiver';
 
 async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -110,7 +79,7 @@ describe('Alerts (e2e)', () => {
     return (page.body as AlertDto[])[0];
   }
 
-  function expectVerified(request: Received, secret: string): void {
+  function expectVerified(request: ReceivedWebhook, secret: string): void {
     const id = String(request.headers['webhook-id']);
     const timestamp = Number(request.headers['webhook-timestamp']);
     expect(request.headers['webhook-signature']).toBe(signWebhook(secret, id, timestamp, request.body));

@@ -126,6 +126,9 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     process.exitCode = pass ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`bench failed; Tenantry's last output:\n${tenantry?.output().slice(-4000) ?? ''}\n`);
+    throw error;
   } finally {
     clearInterval(sampler);
     await tenantry?.kill('SIGTERM');

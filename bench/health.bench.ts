@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { StatsSnapshot } from '../src/ipaas-emulator';
+import { activeSubscriberIds, connectSandboxMisp, mintCompanyTokens } from '../scripts/lib/fleet';
 import { TenantryApi } from '../scripts/lib/tenantry-api';
 import {
   startTenantryProcess,
@@ -65,33 +66,9 @@ async function main(): Promise<void> {
       { compiled: true },
     );
     const api = await TenantryApi.signIn(tenantry.url, ADMIN.email, ADMIN.password);
-    await api.expect(200, 'PUT', '/v1/misp-account', {
-      email: 'misp@sandbox.test',
-      password: 'sandbox-pass',
-    });
-    await api.expect(200, 'POST', '/v1/subscribers/sync');
-    const ids: string[] = [];
-    for (let page = 1; ids.length < COMPANIES; page += 1) {
-      const rows = await api.expect<{ id: string }[]>(
-        200,
-        'GET',
-        `/v1/subscribers?status=active&pageSize=500&pageNumber=${page}`,
-      );
-      if (rows.length === 0) {
-        break;
-      }
-      ids.push(...rows.map((row) => row.id));
-    }
-    const mintStarted = Date.now();
-    const queue = [...ids];
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-          await api.expect(200, 'PUT', `/v1/subscribers/${id}/credential`, { kind: 'company_session' });
-        }
-      }),
-    );
-    const mintSeconds = (Date.now() - mintStarted) / 1000;
+    await connectSandboxMisp(api);
+    const ids = await activeSubscriberIds(api, COMPANIES);
+    const mintSeconds = await mintCompanyTokens(api, ids, 32);
 
     const before = await stats();
     const started = Date.now();

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { StatsSnapshot } from '../src/ipaas-emulator';
+import { activeSubscriberIds, connectSandboxMisp, mintCompanyTokens } from '../scripts/lib/fleet';
 import { TenantryApi } from '../scripts/lib/tenantry-api';
 import { startTenantryProcess, throwawayInstanceEnv } from '../scripts/lib/tenantry-process';
 import { procKb, startEmulatorProcess } from './emulator-process';
@@ -106,33 +107,9 @@ async function runOnce(label: string, faults: boolean, target: number): Promise<
   }, 250);
   try {
     const api = await TenantryApi.signIn(tenantry.url, ADMIN.email, ADMIN.password);
-    await api.expect(200, 'PUT', '/v1/misp-account', {
-      email: 'misp@sandbox.test',
-      password: 'sandbox-pass',
-    });
-    await api.expect(200, 'POST', '/v1/subscribers/sync');
-    const ids: string[] = [];
-    for (let page = 1; ids.length < COMPANIES; page += 1) {
-      const rows = await api.expect<{ id: string }[]>(
-        200,
-        'GET',
-        `/v1/subscribers?status=active&pageSize=500&pageNumber=${page}`,
-      );
-      if (rows.length === 0) {
-        break;
-      }
-      ids.push(...rows.map((row) => row.id));
-    }
-    const mintStarted = Date.now();
-    const mintQueue = [...ids];
-    await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        for (let id = mintQueue.pop(); id !== undefined; id = mintQueue.pop()) {
-          await api.expect(200, 'PUT', `/v1/subscribers/${id}/credential`, { kind: 'company_session' });
-        }
-      }),
-    );
-    const mintSeconds = (Date.now() - mintStarted) / 1000;
+    await connectSandboxMisp(api);
+    const ids = await activeSubscriberIds(api, COMPANIES);
+    const mintSeconds = await mintCompanyTokens(api, ids, 20);
     const template = await api.expect<{ id: string }>(
       201,
       'POST',

@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEFAULT_SEED, startEmulator, type StartedEmulator } from '../src/ipaas-emulator';
+import { startEmulator, type StartedEmulator } from '../src/ipaas-emulator';
+import { activeSubscriberIds, connectSandboxMisp } from './lib/fleet';
 import { ONBOARDING_TEMPLATE } from './lib/onboarding-template';
 import { TenantryApi } from './lib/tenantry-api';
 import { startTenantryProcess, type TenantryProcess, throwawayInstanceEnv } from './lib/tenantry-process';
@@ -53,22 +54,6 @@ function progressBar(counts: Counts, vendorCalls: number, startedMs: number): st
   );
 }
 
-async function activeSubscriberIds(api: TenantryApi, wanted: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let page = 1; ids.length < wanted; page += 1) {
-    const rows = await api.expect<{ id: string }[]>(
-      200,
-      'GET',
-      `/v1/subscribers?status=active&sort=name&pageNumber=${page}&pageSize=500`,
-    );
-    if (rows.length === 0) {
-      break;
-    }
-    ids.push(...rows.map((row) => row.id));
-  }
-  return ids.slice(0, wanted);
-}
-
 async function run(directory: string, started: { emulator?: StartedEmulator; tenantry?: TenantryProcess }) {
   print('Tenantry demo: onboarding 200 sandbox companies through the iPaaS.com emulator');
   const emulator = await startEmulator({
@@ -90,15 +75,7 @@ async function run(directory: string, started: { emulator?: StartedEmulator; ten
 
   const api = await TenantryApi.signIn(tenantry.url, ADMIN.email, ADMIN.password);
   print(`  signed in       ${ADMIN.email}`);
-  await api.expect(200, 'PUT', '/v1/misp-account', {
-    email: DEFAULT_SEED.mispEmail,
-    password: DEFAULT_SEED.mispPassword,
-  });
-  const sync = await api.expect<{ added: number; updated: number; gone: number }>(
-    200,
-    'POST',
-    '/v1/subscribers/sync',
-  );
+  const sync = await connectSandboxMisp(api);
   print(`  synced          ${sync.added} subscribers added from iPaaS.com`);
   const template = await api.expect<{ id: string }>(
     201,

@@ -25,8 +25,8 @@ export class AlertsRepository {
     private readonly transactions: Transactions,
   ) {}
 
-  insertDestination(destination: AlertDestinationEntity): Promise<AlertDestinationEntity> {
-    return this.destinations.save(destination);
+  async insertDestination(destination: AlertDestinationEntity): Promise<void> {
+    await this.destinations.insert(destination);
   }
 
   findDestination(id: string): Promise<AlertDestinationEntity | null> {

@@ -9,16 +9,11 @@ import type { AppConfig } from '../config/app-config';
 const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
 const ENTITIES_GLOB = join(__dirname, '..', '**', '*.entity.{ts,js}');
 
-/** How long the transaction connection waits for the write lock (see transactions.ts). */
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /**
- * The main connection waits only briefly inside SQLite, then TypeORM retries the statement from a timer.
- * node-sqlite3 runs statements on libuv's small thread pool (4 threads); statements sleeping in SQLite's busy
- * handler would occupy every thread while the transaction connection holds the write lock, and the
- * transaction could then never commit (a deadlock until the timeout). Retrying from a timer frees the thread.
+ * How long a statement waits for SQLite's write lock. Within one process the connection gate means it never
+ * waits (see sqlite-connection-gate.ts); this covers another process on the same file, such as the CLI.
  */
-const SQLITE_MAIN_BUSY_WAIT_MS = 20;
-const SQLITE_MAIN_BUSY_RETRY_MS = 5;
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The one TypeORM options builder, shared by the app (DatabaseModule) and the TypeORM CLI (data-source.ts).
@@ -43,8 +38,7 @@ export function buildTypeOrmOptions(config: AppConfig): DataSourceOptions {
       // WAL lets readers run beside the single writer; a busy statement waits for the write lock instead of
       // failing. TypeORM's sqlite driver turns foreign keys on by itself.
       enableWAL: true,
-      busyTimeout: SQLITE_MAIN_BUSY_WAIT_MS,
-      busyErrorRetry: SQLITE_MAIN_BUSY_RETRY_MS,
+      busyTimeout: SQLITE_BUSY_TIMEOUT_MS,
     };
   }
   return { ...common, type: 'postgres', url: database.url, extra: { max: 10 } };

@@ -33,7 +33,14 @@ export interface MispAccountView {
 }
 
 export type StoredCompanyCredential =
-  | { kind: 'api_key'; apiKey: string; status: CredentialStatus; invalidReason: string | null }
+  | {
+      kind: 'api_key';
+      apiKey: string;
+      /** When the key expires at iPaaS.com, if staff said (null: never / unknown). */
+      expiresAt: Date | null;
+      status: CredentialStatus;
+      invalidReason: string | null;
+    }
   | {
       kind: 'company_session';
       accessToken: string;
@@ -204,6 +211,7 @@ export class CredentialsService {
         return {
           kind: 'api_key',
           apiKey: this.vault.open({ owner, kind: 'company_api_key' }, this.sealed(entity.apiKeySealed)),
+          expiresAt: entity.expiresAt,
           status,
           invalidReason,
         };

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import sqlite3 from 'sqlite3';
 import type { DataSourceOptions } from 'typeorm';
 
 import type { AppConfig } from '../config/app-config';
@@ -14,6 +15,16 @@ const ENTITIES_GLOB = join(__dirname, '..', '**', '*.entity.{ts,js}');
  * waits (see sqlite-connection-gate.ts); this covers another process on the same file, such as the CLI.
  */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * node-sqlite3 as TypeORM gets it, minus verbose mode. TypeORM calls `verbose()`, which wraps every database
+ * call to capture a stack trace and `util.inspect` its arguments (SQL parameters included) into the text of any
+ * later error: about a fifth of the CPU under load, and stored values copied into error messages. Here
+ * `verbose()` returns the plain module instead.
+ */
+const QUIET_SQLITE3: typeof sqlite3 = Object.create(sqlite3, {
+  verbose: { value: () => sqlite3 },
+}) as typeof sqlite3;
 
 /**
  * The one TypeORM options builder, shared by the app (DatabaseModule) and the TypeORM CLI (data-source.ts).
@@ -34,6 +45,7 @@ export function buildTypeOrmOptions(config: AppConfig): DataSourceOptions {
     return {
       ...common,
       type: 'sqlite',
+      driver: QUIET_SQLITE3,
       database: database.path,
       // WAL lets readers run beside the single writer; a busy statement waits for the write lock instead of
       // failing. TypeORM's sqlite driver turns foreign keys on by itself.

@@ -5,7 +5,7 @@ import { AlertsService } from '../alerts/alerts.service';
 import { Clock } from '../common/time/clock';
 import { CompanyVendorService } from '../company-context/company-vendor.service';
 import { AppConfig } from '../config/app-config';
-import { CredentialsService } from '../credentials/credentials.service';
+import { CredentialsService, type StoredCompanyCredential } from '../credentials/credentials.service';
 import { isVendorMispSubscriber } from '../relationships/misp-wire.types';
 import { MispVendorService } from '../relationships/misp-vendor.service';
 import { type Subscriber, SubscribersService } from '../subscribers/subscribers.service';
@@ -20,6 +20,7 @@ import {
   findingOf,
   HEALTHY,
   listingFinding,
+  needsConfirmation,
   worstOf,
 } from './health-evaluation';
 
@@ -98,27 +99,35 @@ export class HealthCheckService {
   private async run(subscriberId: string): Promise<HealthCheckOutcome> {
     const subscriber = await this.subscribers.get(subscriberId);
     SubscribersService.refuseWhenHalted(subscriber);
-    const access = await this.probe(subscriber);
-    const probe = { ...access, finding: worstOf([access.finding, ...(await this.standing(subscriber))]) };
+    const credential = await this.openCredential(subscriber.id);
+    const access = await this.probe(subscriber, credential);
+    const finding = worstOf([access.finding, ...this.standing(subscriber, credential)]);
     const result = Object.assign(new HealthCheckResultEntity(), {
       id: this.ids.newId(),
       subscriberId,
-      status: probe.finding.status,
-      reasons: probe.finding.reasons.join(','),
-      latencyMs: probe.latencyMs,
+      status: finding.status,
+      reasons: finding.reasons.join(','),
+      latencyMs: access.latencyMs,
       checkedAt: this.clock.now(),
     });
     // The history row is the source of truth and is written first: if the process dies before the registry
     // row is updated, the next check derives the same transition again (so no transaction is needed).
     await this.repository.insert(result);
-    await this.applyTransition(subscriber, result, probe.finding);
-    return { result, vendorCalls: probe.vendorCalls };
+    await this.applyTransition(subscriber, result, finding);
+    return { result, vendorCalls: access.vendorCalls };
+  }
+
+  /** The stored credential, decrypted (proving it opens); null when there is none; the finding when it does not open. */
+  private async openCredential(subscriberId: string): Promise<StoredCompanyCredential | null | Finding> {
+    try {
+      return await this.credentials.loadCompanyCredential(subscriberId);
+    } catch (error) {
+      return findingOf(error);
+    }
   }
 
   /** The criteria judged from what Tenantry already knows, without a vendor call. */
-  private async standing(subscriber: Subscriber): Promise<Finding[]> {
-    // No credential (or one the vault cannot open) is reported by the access probe; nothing expires here.
-    const credential = await this.credentials.getCredential(subscriber.id).catch(() => null);
+  private standing(subscriber: Subscriber, credential: StoredCompanyCredential | null | Finding): Finding[] {
     // A company registered after the list was read may simply be too new for it: not judged until the next sweep.
     const listing = this.listing;
     const listed =
@@ -126,12 +135,20 @@ export class HealthCheckService {
         ? listing.companyIds
         : null;
     return [
-      expiryFinding(credential, this.clock.nowMs(), this.config.healthChecks.expiryWarnDays),
+      // No credential (or one the vault cannot open) is reported by the access probe; nothing expires here.
+      expiryFinding(
+        credential === null || 'reasons' in credential ? null : credential,
+        this.clock.nowMs(),
+        this.config.healthChecks.expiryWarnDays,
+      ),
       listingFinding(subscriber.ipaasCompanyId, listed),
     ];
   }
 
-  private async probe(subscriber: Subscriber): Promise<Probe> {
+  private async probe(
+    subscriber: Subscriber,
+    credential: StoredCompanyCredential | null | Finding,
+  ): Promise<Probe> {
     const until = subscriber.quotaExhaustedUntil;
     if (until !== null && until.getTime() > this.clock.nowMs()) {
       return {
@@ -140,17 +157,15 @@ export class HealthCheckService {
         vendorCalls: 0,
       };
     }
-    try {
-      const stored = await this.credentials.loadCompanyCredential(subscriber.id);
-      if (stored?.status === 'invalid') {
-        return {
-          finding: { status: 'unhealthy', reasons: ['CREDENTIAL_INVALID'] },
-          latencyMs: null,
-          vendorCalls: 0,
-        };
-      }
-    } catch (error) {
-      return { finding: findingOf(error), latencyMs: null, vendorCalls: 0 };
+    if (credential !== null && 'reasons' in credential) {
+      return { finding: credential, latencyMs: null, vendorCalls: 0 };
+    }
+    if (credential?.status === 'invalid') {
+      return {
+        finding: { status: 'unhealthy', reasons: ['CREDENTIAL_INVALID'] },
+        latencyMs: null,
+        vendorCalls: 0,
+      };
     }
     const started = this.clock.nowMs();
     try {
@@ -176,7 +191,12 @@ export class HealthCheckService {
     finding: Finding,
   ): Promise<void> {
     const confirmations = this.config.healthChecks.alertConfirmations;
-    const recent = await this.repository.recentResults(subscriber.id, Math.max(confirmations, 2));
+    // Most checks confirm the current status or report a better one: no need to read the history for those.
+    const needsHistory =
+      finding.reasons.includes(EXPIRING) || needsConfirmation(subscriber.healthStatus, result.status);
+    const recent = needsHistory
+      ? await this.repository.recentResults(subscriber.id, Math.max(confirmations, 2))
+      : [result];
     // Expiry is a date, not a flaky observation: alerted on the first check that sees it, without confirmations.
     const expiringFrom =
       finding.reasons.includes(EXPIRING) && !(recent[1]?.reasons.includes(EXPIRING) ?? false);

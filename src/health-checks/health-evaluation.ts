@@ -119,6 +119,11 @@ export function confirmedTransition(
   return streak.length === confirmations && streak.every((status) => status === observed) ? observed : null;
 }
 
+/** A worse status than the current one is adopted only after confirmations, so it needs the recent history. */
+export function needsConfirmation(current: HealthStatus, observed: CheckedStatus): boolean {
+  return SEVERITY[observed] > SEVERITY[current];
+}
+
 /** The alert a transition raises; none when a never-checked company turns out healthy. */
 export function alertKindOf(
   from: HealthStatus,

@@ -165,6 +165,7 @@ describe('subscribers and credentials over HTTP', () => {
       await expect(credentials.loadCompanyCredential(subscriber.id)).resolves.toEqual({
         kind: 'api_key',
         apiKey: 'api-key-0123456789-WXYZ',
+        expiresAt: null,
         status: 'valid',
         invalidReason: null,
       });

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 
 import { loadConfig } from '../../src/config/load-config';
 import { buildTypeOrmOptions } from '../../src/database/typeorm-options';
@@ -67,6 +67,17 @@ describe.each(databases)('migrations on %s', (_name, databaseUrl) => {
       expect(foreignKeys?.foreign_keys).toBe(1);
       // Another process on the same file (the CLI) waits for the write lock rather than failing at once.
       expect(Object.values(busy ?? {})[0]).toBe(5000);
+    });
+
+    it('keeps node-sqlite3 out of verbose mode: SQL parameters are not copied into error text', async () => {
+      const error = await dataSource
+        .query('SELECT * FROM no_such_table WHERE id = ?', ['parameter-marker'])
+        .catch((caught: unknown) => caught as QueryFailedError<Error>);
+      expect(error).toBeInstanceOf(QueryFailedError);
+      // Verbose mode appends "--> in Database#all('SELECT …', [ 'parameter-marker' ])" to the driver's stack.
+      expect(error.driverError.message).toContain('no such table');
+      expect(error.driverError.stack).not.toContain('parameter-marker');
+      expect(error.driverError.stack).not.toContain('--> in Database#');
     });
   }
 });

@@ -77,7 +77,13 @@ async function seed(testApp: TestApp, count: number, prefix: string): Promise<Ex
     } else {
       const apiKey = `api-key-${prefix}-${index}-${randomBytes(6).toString('hex')}`;
       await credentials.saveApiKey(subscriber.id, apiKey, null);
-      expected.set(subscriber.id, { kind: 'api_key', apiKey, status: 'valid', invalidReason: null });
+      expected.set(subscriber.id, {
+        kind: 'api_key',
+        apiKey,
+        expiresAt: null,
+        status: 'valid',
+        invalidReason: null,
+      });
     }
   }
   return expected;
@@ -367,6 +373,7 @@ describe('rotation (V6)', () => {
         expected.set(someId, {
           kind: 'api_key',
           apiKey: 'api-key-rewritten-under-k2',
+          expiresAt: null,
           status: 'valid',
           invalidReason: null,
         });

@@ -50,21 +50,15 @@ export async function startTenantryProcess(
   options: {
     cwd?: string;
     startTimeoutMs?: number;
-    /** Run the production build (`dist/`, built first with `nest build`) instead of ts-node: benchmarks. */
+    /** Run the production build (`dist/`, built first with `npm run build`) instead of ts-node: benchmarks. */
     compiled?: boolean;
   } = {},
 ): Promise<TenantryProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   if (options.compiled) {
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'],
-      {
-        cwd: ROOT,
-        stdio: 'ignore',
-      },
-    );
+    // The production build exactly (application and migrations), as `npm run build` makes it.
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   }
   const entry = options.compiled
     ? [join(ROOT, 'dist', 'src', 'main.js')]

@@ -7,7 +7,11 @@ import { Clock } from '../common/time/clock';
 import { IpaasClient, type VendorCall, type VendorResponse } from '../ipaas/ipaas-client';
 import type { VendorOperation } from '../ipaas/vendor-endpoints';
 import { VendorError } from '../ipaas/vendor-error';
-import { type SubscriberStatus, SubscribersService } from '../subscribers/subscribers.service';
+import {
+  type Subscriber,
+  type SubscriberStatus,
+  SubscribersService,
+} from '../subscribers/subscribers.service';
 import { CompanyTokensService } from './company-tokens.service';
 
 export type CompanyCall<T> = Omit<VendorCall<T>, 'lane' | 'token' | 'subscriberId'>;
@@ -22,6 +26,13 @@ interface CallGate {
   status: SubscriberStatus;
   /** Epoch ms until which the company's monthly allowance is used up (0: not exhausted). */
   quotaExhaustedUntil: number;
+}
+
+/** The subscriber columns that decide whether it may be called. */
+export type GateSource = Pick<Subscriber, 'id' | 'status' | 'quotaExhaustedUntil'>;
+
+function gateOf(subscriber: GateSource): CallGate {
+  return { status: subscriber.status, quotaExhaustedUntil: subscriber.quotaExhaustedUntil?.getTime() ?? 0 };
 }
 
 /**
@@ -42,12 +53,17 @@ export class CompanyVendorService {
     private readonly events: DomainEvents,
   ) {}
 
+  /**
+   * `company` is the subscriber id, or its row when the caller has just read it (the row then stands in for
+   * this service's own first read of the company).
+   */
   async call<T>(
-    subscriberId: string,
+    company: string | GateSource,
     operation: VendorOperation,
     request: CompanyCall<T> = {},
   ): Promise<VendorResponse<T>> {
-    await this.refuseWhenBlocked(subscriberId);
+    const subscriberId = typeof company === 'string' ? company : company.id;
+    await this.refuseWhenBlocked(company);
     const token = await this.tokens.forCompany(subscriberId);
     try {
       return await this.send(subscriberId, operation, request, token.value);
@@ -108,16 +124,18 @@ export class CompanyVendorService {
     }
   }
 
-  private async refuseWhenBlocked(subscriberId: string): Promise<void> {
+  private async refuseWhenBlocked(company: string | GateSource): Promise<void> {
+    const subscriberId = typeof company === 'string' ? company : company.id;
     let known = this.gates.get(subscriberId);
+    if (known === undefined && typeof company !== 'string') {
+      known = gateOf(company);
+      this.gates.set(subscriberId, known);
+    }
     if (known === undefined) {
       // Remember the pending read itself, so a burst of first calls reads the subscriber once, not per call.
       known = this.subscribers
         .get(subscriberId)
-        .then((subscriber) => ({
-          status: subscriber.status,
-          quotaExhaustedUntil: subscriber.quotaExhaustedUntil?.getTime() ?? 0,
-        }))
+        .then(gateOf)
         .catch((error: unknown) => {
           this.gates.delete(subscriberId);
           throw error;

@@ -71,12 +71,13 @@ export class HealthCheckService {
     @InjectPinoLogger(HealthCheckService.name) private readonly logger: PinoLogger,
   ) {}
 
-  check(subscriberId: string): Promise<HealthCheckOutcome> {
+  /** `known`: the subscriber's row when the caller has just read it (a sweep reads them in pages). */
+  check(subscriberId: string, known?: Subscriber): Promise<HealthCheckOutcome> {
     const pending = this.inFlight.get(subscriberId);
     if (pending !== undefined) {
       return pending;
     }
-    const started = this.run(subscriberId).finally(() => this.inFlight.delete(subscriberId));
+    const started = this.run(subscriberId, known).finally(() => this.inFlight.delete(subscriberId));
     this.inFlight.set(subscriberId, started);
     return started;
   }
@@ -96,8 +97,8 @@ export class HealthCheckService {
     }
   }
 
-  private async run(subscriberId: string): Promise<HealthCheckOutcome> {
-    const subscriber = await this.subscribers.get(subscriberId);
+  private async run(subscriberId: string, known: Subscriber | undefined): Promise<HealthCheckOutcome> {
+    const subscriber = known ?? (await this.subscribers.get(subscriberId));
     SubscribersService.refuseWhenHalted(subscriber);
     const credential = await this.openCredential(subscriber.id);
     const access = await this.probe(subscriber, credential);
@@ -169,7 +170,7 @@ export class HealthCheckService {
     }
     const started = this.clock.nowMs();
     try {
-      const response = await this.vendor.call(subscriber.id, 'listSubscriptions', {
+      const response = await this.vendor.call(subscriber, 'listSubscriptions', {
         query: { pageNumber: 1, pageSize: 1 },
         // Same vendor limit as provisioning, yielding to it: a sweep must not slow a bulk job down.
         priority: 'low',

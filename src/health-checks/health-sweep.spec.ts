@@ -3,6 +3,7 @@ import type { PinoLogger } from 'nestjs-pino';
 
 import { Clock } from '../common/time/clock';
 import type { AppConfig } from '../config/app-config';
+import type { SubscribersService } from '../subscribers/subscribers.service';
 import type { HealthCheckService } from './health-check.service';
 import type { HealthChecksRepository } from './health-checks.repository';
 import { HealthSweeper, nextFireTimes, sweepOffsets } from './health-sweep';
@@ -40,10 +41,16 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
     activeSubscriberIds: jest.fn(() => Promise.resolve(ids)),
     pruneBefore: jest.fn(() => Promise.resolve(0)),
   };
+  // 'c' was deleted after the id list was read: its check gets no row.
+  const subscribers = {
+    getMany: jest.fn((page: string[]) =>
+      Promise.resolve(page.filter((id) => id !== 'c').map((id) => ({ id, name: `row ${id}` }))),
+    ),
+  };
   const started: Array<{ id: string; at: number }> = [];
   const checks = {
     refreshMispListing: jest.fn(() => Promise.resolve()),
-    check: jest.fn(async (id: string) => {
+    check: jest.fn(async (id: string, _known?: unknown) => {
       started.push({ id, at: clock.ms });
       await check(id);
       return { vendorCalls: 1 };
@@ -52,15 +59,30 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
   const sweeper = new HealthSweeper(
     checks as unknown as HealthCheckService,
     repository as unknown as HealthChecksRepository,
+    subscribers as unknown as SubscribersService,
     new SchedulerRegistry(),
     clock,
     { healthChecks: { ...config.healthChecks, concurrency } } as unknown as AppConfig,
     logger,
   );
-  return { sweeper, repository, started, checks };
+  return { sweeper, repository, subscribers, started, checks };
 }
 
 describe('health sweep', () => {
+  it('reads the subscriber rows once per page and hands each check its row', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T10:00:00Z'));
+    const { sweeper, subscribers, checks } = sweeperWith(clock, () => Promise.resolve());
+    sweeper.start(0);
+    await sweeper.current;
+    expect(subscribers.getMany).toHaveBeenCalledTimes(1);
+    expect(subscribers.getMany).toHaveBeenCalledWith(['a', 'b', 'c']);
+    expect(checks.check.mock.calls).toEqual([
+      ['a', { id: 'a', name: 'row a' }],
+      ['b', { id: 'b', name: 'row b' }],
+      ['c', undefined],
+    ]);
+  });
+
   it('fires on the cron schedule (UTC)', () => {
     const fires = nextFireTimes('*/15 * * * *', new Date('2026-01-01T10:07:30Z'), 3);
     expect(fires.map((d) => d.toISOString())).toEqual([

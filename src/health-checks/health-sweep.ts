@@ -5,6 +5,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
+import { type Subscriber, SubscribersService } from '../subscribers/subscribers.service';
 import { HealthCheckService } from './health-check.service';
 import { HealthChecksRepository } from './health-checks.repository';
 
@@ -12,6 +13,8 @@ export const HEALTH_SWEEP_JOB = 'health-checks.sweep';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Checks are spread over this share of the interval, so a sweep ends before the next fire time. */
 const SPREAD_SHARE = 0.8;
+/** Subscriber rows read per query during a sweep. */
+const SWEEP_PAGE_SIZE = 200;
 
 export interface SweepSummary {
   startedAt: Date;
@@ -47,6 +50,36 @@ export function sweepOffsets(count: number, windowMs: number, random: () => numb
 }
 
 /**
+ * The sweep's subscriber rows, read a page at a time as the workers reach them (one read per page instead of
+ * one per check) and dropped once every row of the page was taken, so memory stays at a few pages.
+ */
+class SubscriberPages {
+  private readonly pages = new Map<number, { rows: Promise<Map<string, Subscriber>>; left: number }>();
+
+  constructor(
+    private readonly ids: readonly string[],
+    private readonly read: (ids: readonly string[]) => Promise<Subscriber[]>,
+  ) {}
+
+  /** The row of `ids[index]`, or undefined when it is gone (the check then reads it and reports that). */
+  async take(index: number): Promise<Subscriber | undefined> {
+    const number = Math.floor(index / SWEEP_PAGE_SIZE);
+    let page = this.pages.get(number);
+    if (page === undefined) {
+      const ids = this.ids.slice(number * SWEEP_PAGE_SIZE, (number + 1) * SWEEP_PAGE_SIZE);
+      const rows = this.read(ids).then((found) => new Map(found.map((row) => [row.id, row])));
+      page = { rows, left: ids.length };
+      this.pages.set(number, page);
+    }
+    page.left -= 1;
+    if (page.left === 0) {
+      this.pages.delete(number);
+    }
+    return (await page.rows.catch(() => new Map<string, Subscriber>())).get(this.ids[index]);
+  }
+}
+
+/**
  * Sweeps: every active subscriber checked once, spread over the interval (scheduled sweeps) or as fast as
  * the bounded concurrency allows (on demand). Never two at once: a sweep due while one runs is skipped.
  * The checks' reads draw on the same vendor rate limit as provisioning at low priority (the CallScheduler
@@ -63,6 +96,7 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly checks: HealthCheckService,
     private readonly repository: HealthChecksRepository,
+    private readonly subscribers: SubscribersService,
     private readonly registry: SchedulerRegistry,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -150,6 +184,7 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
       vendorCalls: 0,
     };
     this.lastSweep = summary;
+    const rows = new SubscriberPages(ids, (page) => this.subscribers.getMany(page));
     let next = 0;
     const worker = async (): Promise<void> => {
       while (!this.stopped && next < ids.length) {
@@ -159,7 +194,7 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
           await this.clock.sleep(wait);
         }
         try {
-          const outcome = await this.checks.check(ids[index]);
+          const outcome = await this.checks.check(ids[index], await rows.take(index));
           summary.vendorCalls += outcome.vendorCalls;
           summary.checked += 1;
         } catch (error) {

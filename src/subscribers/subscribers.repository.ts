@@ -65,6 +65,10 @@ export class SubscribersRepository {
     return this.subscribers.findOneBy({ id });
   }
 
+  findByIds(ids: readonly string[]): Promise<SubscriberEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.subscribers.findBy({ id: In([...ids]) });
+  }
+
   findByCompanyId(ipaasCompanyId: string): Promise<SubscriberEntity | null> {
     return this.subscribers.findOneBy({ ipaasCompanyId });
   }

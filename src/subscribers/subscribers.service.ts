@@ -193,6 +193,11 @@ export class SubscribersService {
     return toSubscriber(entity);
   }
 
+  /** The stored rows of these ids (those that exist), in one read. */
+  async getMany(ids: readonly string[]): Promise<Subscriber[]> {
+    return (await this.subscribers.findByIds(ids)).map(toSubscriber);
+  }
+
   async view(id: string): Promise<SubscriberView> {
     const row = await this.subscribers.findRow(id);
     if (row === null) {

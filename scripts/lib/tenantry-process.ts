@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -41,6 +42,18 @@ async function isLive(url: string): Promise<boolean> {
   }
 }
 
+/** The node arguments of `npm run start:prod` (`node <flags> dist/src/main.js`), paths made absolute. */
+export function productionNodeArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = scripts['start:prod'].split(/\s+/);
+  if (command !== 'node') {
+    throw new Error(`start:prod is expected to run node, not ${command}`);
+  }
+  return args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg)));
+}
+
 /**
  * Starts Tenantry with `env` (merged over PATH only: nothing leaks in from the caller's environment) and
  * resolves once /healthz answers, whatever LOG_LEVEL says.
@@ -50,7 +63,7 @@ export async function startTenantryProcess(
   options: {
     cwd?: string;
     startTimeoutMs?: number;
-    /** Run the production build (`dist/`, built first with `npm run build`) instead of ts-node: benchmarks. */
+    /** Run the production build as `npm run start:prod` does (built first with `npm run build`): benchmarks. */
     compiled?: boolean;
   } = {},
 ): Promise<TenantryProcess> {
@@ -61,7 +74,7 @@ export async function startTenantryProcess(
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   }
   const entry = options.compiled
-    ? [join(ROOT, 'dist', 'src', 'main.js')]
+    ? productionNodeArguments()
     : ['-r', 'ts-node/register', join(ROOT, 'src', 'main.ts')];
   const child = spawn(process.execPath, entry, {
     cwd: options.cwd ?? ROOT,

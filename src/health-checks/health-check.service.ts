@@ -127,14 +127,23 @@ export class HealthCheckService {
     }
   }
 
-  /** The criteria judged from what Tenantry already knows, without a vendor call. */
-  private standing(subscriber: Subscriber, credential: StoredCompanyCredential | null | Finding): Finding[] {
+  /** True when the MiSP list last read leaves this company out (so a check would find it unhealthy). */
+  isUnlisted(subscriber: Subscriber): boolean {
+    return this.listingFindingOf(subscriber).status !== 'healthy';
+  }
+
+  private listingFindingOf(subscriber: Subscriber): Finding {
     // A company registered after the list was read may simply be too new for it: not judged until the next sweep.
     const listing = this.listing;
     const listed =
       listing !== null && subscriber.createdAt.getTime() <= listing.readAt.getTime()
         ? listing.companyIds
         : null;
+    return listingFinding(subscriber.ipaasCompanyId, listed);
+  }
+
+  /** The criteria judged from what Tenantry already knows, without a vendor call. */
+  private standing(subscriber: Subscriber, credential: StoredCompanyCredential | null | Finding): Finding[] {
     return [
       // No credential (or one the vault cannot open) is reported by the access probe; nothing expires here.
       expiryFinding(
@@ -142,7 +151,7 @@ export class HealthCheckService {
         this.clock.nowMs(),
         this.config.healthChecks.expiryWarnDays,
       ),
-      listingFinding(subscriber.ipaasCompanyId, listed),
+      this.listingFindingOf(subscriber),
     ];
   }
 

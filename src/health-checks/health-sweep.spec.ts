@@ -50,6 +50,7 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
   const started: Array<{ id: string; at: number }> = [];
   const checks = {
     refreshMispListing: jest.fn(() => Promise.resolve()),
+    isUnlisted: jest.fn((_row: { id: string }) => false),
     check: jest.fn(async (id: string, _known?: unknown) => {
       started.push({ id, at: clock.ms });
       await check(id);
@@ -69,6 +70,24 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
 }
 
 describe('health sweep', () => {
+  it('reads the MiSP list while checking; a company it leaves out, checked before it came, is checked again', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T10:00:00Z'));
+    let listingDone!: () => void;
+    const { sweeper, checks } = sweeperWith(clock, () => Promise.resolve());
+    checks.refreshMispListing.mockImplementation(
+      () => new Promise<void>((resolve) => (listingDone = resolve)),
+    );
+    checks.isUnlisted.mockImplementation((row) => row.id === 'b');
+    sweeper.start(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Every check ran while the list was still being read.
+    expect(checks.check.mock.calls.map(([id]) => id)).toEqual(['a', 'b', 'c']);
+    listingDone();
+    await sweeper.current;
+    expect(checks.check.mock.calls.map(([id]) => id)).toEqual(['a', 'b', 'c', 'b']);
+    expect(sweeper.summary).toMatchObject({ companies: 3, checked: 3, vendorCalls: 4 });
+  });
+
   it('reads the subscriber rows once per page and hands each check its row', async () => {
     const clock = new FakeClock(Date.parse('2026-01-01T10:00:00Z'));
     const { sweeper, subscribers, checks } = sweeperWith(clock, () => Promise.resolve());

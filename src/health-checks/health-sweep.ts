@@ -159,6 +159,22 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
     };
   }
 
+  private async checkOne(
+    subscriberId: string,
+    row: Subscriber | undefined,
+    summary: SweepSummary,
+    counted = true,
+  ): Promise<void> {
+    try {
+      const outcome = await this.checks.check(subscriberId, row);
+      summary.vendorCalls += outcome.vendorCalls;
+      summary.checked += counted ? 1 : 0;
+    } catch (error) {
+      // Removed or halted since the list was read: nothing to check.
+      this.logger.debug({ err: error, subscriberId }, 'health check not run');
+    }
+  }
+
   /** Deletes history older than HEALTH_HISTORY_DAYS, at most once a day. */
   async pruneIfDue(): Promise<number> {
     const now = this.clock.nowMs();
@@ -172,7 +188,12 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
   private async sweep(spreadMs: number): Promise<void> {
     const startedMs = this.clock.nowMs();
     await this.pruneIfDue();
-    await this.checks.refreshMispListing();
+    // The MiSP list (many pages, read one after another) is read while the checks run rather than before
+    // them, so the sweep does not idle meanwhile; checks that finish first use the previous list, and those
+    // of companies the new list leaves out are run again once it is in (see below).
+    let listingRead = false;
+    const listing = this.checks.refreshMispListing().finally(() => (listingRead = true));
+    const checkedBeforeListing: Subscriber[] = [];
     const ids = await this.repository.activeSubscriberIds();
     const offsets = sweepOffsets(ids.length, spreadMs, this.random);
     const summary: SweepSummary = {
@@ -193,18 +214,19 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
         if (wait > 0) {
           await this.clock.sleep(wait);
         }
-        try {
-          const outcome = await this.checks.check(ids[index], await rows.take(index));
-          summary.vendorCalls += outcome.vendorCalls;
-          summary.checked += 1;
-        } catch (error) {
-          // Removed or halted since the list was read: nothing to check.
-          this.logger.debug({ err: error, subscriberId: ids[index] }, 'health check not run');
+        const row = await rows.take(index);
+        if (row !== undefined && !listingRead) {
+          checkedBeforeListing.push(row);
         }
+        await this.checkOne(ids[index], row, summary);
       }
     };
     const workers = Math.min(this.config.healthChecks.concurrency, Math.max(ids.length, 1));
     await Promise.all(Array.from({ length: workers }, worker));
+    await listing;
+    for (const row of checkedBeforeListing.filter((early) => this.checks.isUnlisted(early))) {
+      await this.checkOne(row.id, undefined, summary, false);
+    }
     summary.finishedAt = this.clock.now();
     summary.durationMs = this.clock.nowMs() - startedMs;
     this.logger.info(summary, 'health sweep finished');

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 
 import { AlertsModule } from './alerts/alerts.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
@@ -27,6 +28,7 @@ import { RelationshipsModule } from './relationships/relationships.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { SubscribersModule } from './subscribers/subscribers.module';
 import { VaultModule } from './vault/vault.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -49,6 +51,7 @@ export class AppModule {
         TimeModule.forRoot(options.clock),
         LoggerModule.forRoot(buildLoggerParams(options.config, options.logDestination)),
         DatabaseModule,
+        ClusterModule,
         AuthModule,
         MetricsModule,
         HealthModule,
@@ -64,6 +67,7 @@ export class AppModule {
         RelationshipsModule,
         ProvisioningModule,
         AlertsModule,
+        WebhooksModule,
         ...(options.imports ?? []),
       ],
       providers: [

@@ -2,7 +2,7 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json, raw, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 
@@ -31,12 +31,15 @@ export async function createApp(
 
 /** The one route that takes a large body: POST /v1/provisioning/jobs. */
 const BULK_JOB_PATH = '/v1/provisioning/jobs';
+/** The webhook receiver, POST /v1/webhooks/{sourceId} (not /v1/webhooks/events…). */
+const WEBHOOK_RECEIVER_PATH = /^\/v1\/webhooks\/(?!events(?:\/|$))[^/]+\/?$/;
 
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.use(helmet());
   const { corsOrigins, bodyLimit, bulkBodyLimit } = config.http;
+  const webhookBody = raw({ type: () => true, limit: config.webhooks.bodyLimit });
   if (corsOrigins.length > 0) {
     app.enableCors({ origin: corsOrigins, exposedHeaders: [PAGINATION_HEADER, 'X-Request-Id'] });
   }
@@ -49,6 +52,13 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   // A bulk job carries up to 10,000 rows; only that route accepts the larger body (parsed first, the
   // general parser then skips it).
   app.use(BULK_JOB_PATH, json({ limit: bulkBodyLimit }));
+  // Webhook signatures are over the exact bytes sent, so the receiver gets them unparsed (a Buffer); it parses
+  // the JSON itself once the signature verified.
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    request.method === 'POST' && WEBHOOK_RECEIVER_PATH.test(request.path)
+      ? webhookBody(request, response, next)
+      : next(),
+  );
   app.useBodyParser('json', { limit: bodyLimit });
   // Body-parser errors (malformed JSON, too large) never reach a Nest route, so this Express error handler
   // writes the same problem body as the global filter, and the access log line pino-http would have written.

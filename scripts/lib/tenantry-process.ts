@@ -1,5 +1,5 @@
 /**
- * Runs Tenantry (src/main.ts through ts-node in SWC mode) as a child process on a temp SQLite file, for the
+ * Runs Tenantry (src/main.ts through ts-node in SWC mode) as a child process on a throwaway database, for the
  * demo, the crash test and the benchmarks: a real process that can be SIGKILLed and started again on the
  * same database.
  */
@@ -120,17 +120,19 @@ export async function startTenantryProcess(
 }
 
 /**
- * The environment of a throwaway Tenantry on `directory`: its own SQLite file and dev vault key file, a JWT
- * secret that survives restarts of the process, and `admin` as the first staff user.
+ * The environment of a throwaway Tenantry on `directory`: its own database (a SQLite file there unless
+ * `databaseUrl` names one from createThrowawayDatabase) and dev vault key file, a JWT secret that survives
+ * restarts of the process, and `admin` as the first staff user.
  */
 export function throwawayInstanceEnv(
   directory: string,
   admin: { email: string; password: string },
+  databaseUrl = `sqlite:${join(directory, 'tenantry.sqlite')}`,
 ): Record<string, string> {
   return {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
+    DATABASE_URL: databaseUrl,
     VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
     JWT_SECRET: randomBytes(32).toString('base64url'),
     ADMIN_EMAIL: admin.email,

@@ -9,7 +9,7 @@ import type { AlertDeliveryEntity } from './alert-delivery.entity';
 import { AlertDestinationsService } from './alert-destinations.service';
 import type { AlertEntity } from './alert.entity';
 import { AlertsRepository } from './alerts.repository';
-import { webhookHeaders } from './standard-webhooks';
+import { webhookHeaders } from '../common/standard-webhooks';
 
 /** Deliveries taken per loop turn; the rest wait for the next turn. */
 const BATCH_SIZE = 20;

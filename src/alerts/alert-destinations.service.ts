@@ -13,7 +13,7 @@ import type {
   CreateAlertDestinationDto,
 } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
-import { newWebhookSecret } from './standard-webhooks';
+import { newWebhookSecret } from '../common/standard-webhooks';
 
 export function signingSecretContext(destinationId: string): SealContext {
   return { owner: alertDestinationOwner(destinationId), kind: 'alert_signing_secret' };

@@ -53,6 +53,11 @@ export class AuditHttpRecorder implements ProblemObserver {
     (request as AuditedRequest)[AUDIT_STATE] = { action, recorded: false };
   }
 
+  /** The handler audits itself (`@AuditedByHandler`): nothing is recorded for this request here. */
+  leaveToHandler(request: Request): void {
+    (request as AuditedRequest)[AUDIT_STATE] = { action: undefined, recorded: true };
+  }
+
   recordSuccess(request: Request, response: Response): Promise<void> {
     const status = response.statusCode;
     const success = status >= 200 && status < 300;

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { mergeMap, type Observable } from 'rxjs';
 
-import { AUDIT_ACTION_KEY } from './audit-action.decorator';
+import { AUDIT_ACTION_KEY, AUDITED_BY_HANDLER_KEY } from './audit-action.decorator';
 import { AuditHttpRecorder, isMutating } from './audit-http.recorder';
 
 /**
@@ -24,12 +24,14 @@ export class AuditInterceptor implements NestInterceptor {
     if (context.getType() !== 'http' || !isMutating(request)) {
       return next.handle();
     }
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(AUDITED_BY_HANDLER_KEY, targets) === true) {
+      this.recorder.leaveToHandler(request);
+      return next.handle();
+    }
     this.recorder.enter(
       request,
-      this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION_KEY, [
-        context.getHandler(),
-        context.getClass(),
-      ]),
+      this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION_KEY, targets),
     );
     return next.handle().pipe(
       mergeMap(async (result: unknown) => {

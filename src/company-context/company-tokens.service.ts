@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Counter } from 'prom-client';
 
+import { ClusterLeases } from '../cluster/cluster-leases.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { DomainEvents } from '../common/events/domain-events';
@@ -45,7 +46,8 @@ export const MISP_LANE = 'misp';
 /**
  * Company context: a valid company-scoped token for a subscriber, from memory → vault → Auth/Refresh →
  * ChangeCompany (with the MiSP user token; login when needed). One mint in flight per company and one login
- * per MiSP account, however many callers wait (single-flight); tokens are renewed a margin before expiry.
+ * per MiSP account, however many callers wait (single-flight); on PostgreSQL also one per company across all
+ * instances (a `token-mint:` lease). Tokens are renewed a margin before expiry.
  */
 @Injectable()
 export class CompanyTokensService {
@@ -67,6 +69,7 @@ export class CompanyTokensService {
     private readonly subscribers: SubscribersService,
     private readonly clock: Clock,
     private readonly events: DomainEvents,
+    private readonly leases: ClusterLeases,
     config: AppConfig,
     metrics: MetricsService,
     @InjectPinoLogger(CompanyTokensService.name) private readonly logger: PinoLogger,
@@ -87,7 +90,12 @@ export class CompanyTokensService {
     if (!options.forceRenew && cached !== undefined && this.isFresh(cached)) {
       return Promise.resolve(cached);
     }
-    return this.singleFlight(subscriberId, () => this.resolve(subscriberId, options.forceRenew === true));
+    return this.singleFlight(subscriberId, () =>
+      // Across instances too: one resolves (and maybe mints) while the others wait, then find its token stored.
+      this.leases.exclusively(`token-mint:${subscriberId}`, () =>
+        this.resolve(subscriberId, options.forceRenew === true),
+      ),
+    );
   }
 
   /**
@@ -95,10 +103,12 @@ export class CompanyTokensService {
    * expired credential). The stored row changes only when the vendor answers.
    */
   renewSession(subscriberId: string): Promise<CompanyToken> {
-    return this.singleFlight(subscriberId, async () => {
-      const subscriber = await this.subscribers.get(subscriberId);
-      return this.mint(subscriberId, subscriber.ipaasCompanyId);
-    });
+    return this.singleFlight(subscriberId, () =>
+      this.leases.exclusively(`token-mint:${subscriberId}`, async () => {
+        const subscriber = await this.subscribers.get(subscriberId);
+        return this.mint(subscriberId, subscriber.ipaasCompanyId);
+      }),
+    );
   }
 
   /**

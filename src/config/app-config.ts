@@ -153,6 +153,20 @@ export class AppConfig {
     };
   }
 
+  get webhooks(): {
+    bodyLimit: string;
+    rateLimitPerSecond: number;
+    dedupeMs: number;
+    workerPollMs: number;
+  } {
+    return {
+      bodyLimit: this.env.WEBHOOK_BODY_LIMIT,
+      rateLimitPerSecond: this.env.WEBHOOK_RATE_LIMIT_PER_SECOND,
+      dedupeMs: this.env.WEBHOOK_DEDUPE_DAYS * 24 * 60 * 60 * 1000,
+      workerPollMs: this.env.WEBHOOK_WORKER_POLL_MS,
+    };
+  }
+
   get idempotency(): { ttlMs: number } {
     return { ttlMs: this.env.IDEMPOTENCY_TTL_HOURS * 60 * 60 * 1000 };
   }

@@ -427,4 +427,35 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(720)
   IDEMPOTENCY_TTL_HOURS = 24;
+
+  @Describe(
+    'Largest accepted body of a signed webhook delivery (POST /v1/webhooks/{sourceId}), e.g. `256kb`.',
+  )
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'WEBHOOK_BODY_LIMIT must look like 256kb or 1mb' })
+  WEBHOOK_BODY_LIMIT = '256kb';
+
+  @Describe(
+    'Default per-source rate limit of webhook deliveries (requests per second; bursts of twice that).',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  WEBHOOK_RATE_LIMIT_PER_SECOND = 100;
+
+  @Describe(
+    'Days a webhook event is kept for deduplication by its id (at least 7: senders retry for ~3 days).',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(7)
+  @Max(3650)
+  WEBHOOK_DEDUPE_DAYS = 7;
+
+  @Describe('How often the webhook worker looks for accepted offboard and health-check events, in ms.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  WEBHOOK_WORKER_POLL_MS = 1000;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { type CheckedStatus, HealthCheckResultEntity } from './health-check-result.entity';
@@ -51,7 +51,13 @@ export class HealthChecksRepository {
   }
 
   async pruneBefore(cutoff: Date): Promise<number> {
-    const result = await this.results.delete({ checkedAt: LessThan(cutoff) });
+    // Epoch ms, not the Date: TypeORM applies column transformers to find operators in find() only, so a Date
+    // here would reach PostgreSQL as a timestamp string for a bigint column.
+    const result = await this.results
+      .createQueryBuilder()
+      .delete()
+      .where('checked_at < :cutoff', { cutoff: cutoff.getTime() })
+      .execute();
     return result.affected ?? 0;
   }
 

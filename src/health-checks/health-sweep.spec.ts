@@ -2,11 +2,12 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { PinoLogger } from 'nestjs-pino';
 
 import { Clock } from '../common/time/clock';
+import type { ClusterLeases } from '../cluster/cluster-leases.service';
 import type { AppConfig } from '../config/app-config';
 import type { SubscribersService } from '../subscribers/subscribers.service';
 import type { HealthCheckService } from './health-check.service';
 import type { HealthChecksRepository } from './health-checks.repository';
-import { HealthSweeper, nextFireTimes, sweepOffsets } from './health-sweep';
+import { currentFireTime, HealthSweeper, nextFireTimes, sweepOffsets } from './health-sweep';
 
 class FakeClock extends Clock {
   constructor(public ms: number) {
@@ -47,6 +48,17 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
       Promise.resolve(page.filter((id) => id !== 'c').map((id) => ({ id, name: `row ${id}` }))),
     ),
   };
+  // Ticks another instance claimed (by fire time, ISO).
+  const claimedElsewhere = new Set<string>();
+  const leases = {
+    claimTick: jest.fn((_job: string, fired: Date) =>
+      Promise.resolve(!claimedElsewhere.has(fired.toISOString())),
+    ),
+    pruneExpired: jest.fn(() => Promise.resolve(0)),
+    acquire: jest.fn((_name: string, _ttlMs: number) => Promise.resolve(true)),
+    release: jest.fn((_name: string) => Promise.resolve()),
+    instanceId: 'this-instance',
+  };
   const started: Array<{ id: string; at: number }> = [];
   const checks = {
     refreshMispListing: jest.fn(() => Promise.resolve()),
@@ -61,12 +73,13 @@ function sweeperWith(clock: FakeClock, check: (id: string) => Promise<unknown>, 
     checks as unknown as HealthCheckService,
     repository as unknown as HealthChecksRepository,
     subscribers as unknown as SubscribersService,
+    leases as unknown as ClusterLeases,
     new SchedulerRegistry(),
     clock,
     { healthChecks: { ...config.healthChecks, concurrency } } as unknown as AppConfig,
     logger,
   );
-  return { sweeper, repository, subscribers, started, checks };
+  return { sweeper, repository, subscribers, leases, claimedElsewhere, started, checks };
 }
 
 describe('health sweep', () => {
@@ -100,6 +113,51 @@ describe('health sweep', () => {
       ['b', { id: 'b', name: 'row b' }],
       ['c', undefined],
     ]);
+  });
+
+  it('names a firing by its scheduled time, whatever the timer lateness', () => {
+    const cron = '*/15 * * * *';
+    expect(currentFireTime(cron, new Date('2026-01-01T10:15:00.004Z')).toISOString()).toBe(
+      '2026-01-01T10:15:00.000Z',
+    );
+    expect(currentFireTime(cron, new Date('2026-01-01T10:15:00.950Z')).toISOString()).toBe(
+      '2026-01-01T10:15:00.000Z',
+    );
+    // A timer firing a hair early still names the tick it was set for.
+    expect(currentFireTime(cron, new Date('2026-01-01T10:14:59.990Z')).toISOString()).toBe(
+      '2026-01-01T10:15:00.000Z',
+    );
+  });
+
+  it('sweeps on a tick only when this instance claims it', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T10:15:00.010Z'));
+    const { sweeper, leases, claimedElsewhere, checks } = sweeperWith(clock, () => Promise.resolve());
+    claimedElsewhere.add('2026-01-01T10:15:00.000Z');
+    await sweeper.onTick();
+    expect(sweeper.current).toBeUndefined();
+    expect(checks.check).not.toHaveBeenCalled();
+
+    clock.ms = Date.parse('2026-01-01T10:30:00.020Z');
+    await sweeper.onTick();
+    expect(leases.claimTick).toHaveBeenLastCalledWith(
+      'health-checks.sweep',
+      new Date('2026-01-01T10:30:00.000Z'),
+    );
+    await sweeper.current;
+    expect(checks.check).toHaveBeenCalledTimes(3);
+    // The fleet-wide "sweep running" lease was held for the sweep and let go after it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(leases.acquire).toHaveBeenCalledWith('running:health-checks.sweep', 60_000);
+    expect(leases.release).toHaveBeenCalledWith('running:health-checks.sweep');
+  });
+
+  it('skips a tick it claimed while another instance is still sweeping', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T10:15:00.010Z'));
+    const { sweeper, leases, checks } = sweeperWith(clock, () => Promise.resolve());
+    leases.acquire.mockResolvedValue(false);
+    await sweeper.onTick();
+    expect(sweeper.current).toBeUndefined();
+    expect(checks.check).not.toHaveBeenCalled();
   });
 
   it('fires on the cron schedule (UTC)', () => {

@@ -3,6 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 
+import { ClusterLeases } from '../cluster/cluster-leases.service';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { type Subscriber, SubscribersService } from '../subscribers/subscribers.service';
@@ -13,6 +14,9 @@ export const HEALTH_SWEEP_JOB = 'health-checks.sweep';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Checks are spread over this share of the interval, so a sweep ends before the next fire time. */
 const SPREAD_SHARE = 0.8;
+/** Held (and renewed) by the instance running a scheduled sweep; lapses soon after that instance dies. */
+const SWEEP_RUNNING_LEASE = 'running:health-checks.sweep';
+const SWEEP_RUNNING_TTL_MS = 60_000;
 /** Subscriber rows read per query during a sweep. */
 const SWEEP_PAGE_SIZE = 200;
 
@@ -35,6 +39,25 @@ export function nextFireTimes(cron: string, from: Date, count: number): Date[] {
     fires.push(cursor);
   }
   return fires;
+}
+
+/**
+ * The fire time a cron firing at about `now` stands for (the latest one at or before `now` plus a second of
+ * timer lateness), so instances whose timers fire a few ms apart name the same tick.
+ */
+export function currentFireTime(cron: string, now: Date): Date {
+  const time = new CronTime(cron, 'UTC');
+  const limit = now.getTime() + 1000;
+  let cursor = new Date(now.getTime() - 60 * 60 * 1000);
+  let latest: Date | null = null;
+  for (;;) {
+    const next = time.getNextDateFrom(cursor, 'UTC').toJSDate();
+    if (next.getTime() > limit) {
+      return latest ?? new Date(Math.floor(now.getTime() / 1000) * 1000);
+    }
+    latest = next;
+    cursor = next;
+  }
 }
 
 /**
@@ -97,6 +120,7 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
     private readonly checks: HealthCheckService,
     private readonly repository: HealthChecksRepository,
     private readonly subscribers: SubscribersService,
+    private readonly leases: ClusterLeases,
     private readonly registry: SchedulerRegistry,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -110,13 +134,47 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
     const job = CronJob.from({
       cronTime: this.config.healthChecks.cron,
       timeZone: 'UTC',
-      onTick: () => {
-        const [next] = nextFireTimes(this.config.healthChecks.cron, this.clock.now(), 1);
-        this.start(Math.max(0, (next.getTime() - this.clock.nowMs()) * SPREAD_SHARE));
-      },
+      onTick: () => void this.onTick(),
     });
     this.registry.addCronJob(HEALTH_SWEEP_JOB, job);
     job.start();
+  }
+
+  /**
+   * A cron firing. With several instances on one database each one's cron fires, and exactly one claims the
+   * tick and sweeps; if the holder dies, the next tick goes to a live instance.
+   */
+  async onTick(): Promise<void> {
+    const cron = this.config.healthChecks.cron;
+    const fired = currentFireTime(cron, this.clock.now());
+    try {
+      if (!(await this.leases.claimTick(HEALTH_SWEEP_JOB, fired))) {
+        this.logger.debug({ fired }, 'health sweep tick taken by another instance');
+        return;
+      }
+      await this.leases.pruneExpired();
+      // No overlap across the fleet either: a sweep still running elsewhere holds this lease.
+      if (!(await this.leases.acquire(SWEEP_RUNNING_LEASE, SWEEP_RUNNING_TTL_MS))) {
+        this.logger.warn({ fired }, 'health sweep skipped: another instance is still sweeping');
+        return;
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, 'health sweep tick not claimed');
+      return;
+    }
+    this.logger.info({ fired, instance: this.leases.instanceId }, 'health sweep tick claimed');
+    const [next] = nextFireTimes(cron, this.clock.now(), 1);
+    if (!this.start(Math.max(0, (next.getTime() - this.clock.nowMs()) * SPREAD_SHARE))) {
+      await this.leases.release(SWEEP_RUNNING_LEASE);
+      return;
+    }
+    const renewal = setInterval(() => {
+      void this.leases.acquire(SWEEP_RUNNING_LEASE, SWEEP_RUNNING_TTL_MS).catch(() => undefined);
+    }, SWEEP_RUNNING_TTL_MS / 3);
+    void this.running?.then(async () => {
+      clearInterval(renewal);
+      await this.leases.release(SWEEP_RUNNING_LEASE).catch(() => undefined);
+    });
   }
 
   onApplicationShutdown(): void {

@@ -43,6 +43,16 @@ export class SlidingWindow {
     return Math.max(0, oldest + this.windowMs - now, paceWait);
   }
 
+  /** The same admission history under another rate: a rate change neither forgets nor forgives recent calls. */
+  withRate(ratePerSecond: number): SlidingWindow {
+    const resized = new SlidingWindow(ratePerSecond);
+    for (const at of this.admittedAt.slice(this.head)) {
+      resized.record(at);
+    }
+    resized.nextPaceAt = this.nextPaceAt;
+    return resized;
+  }
+
   record(now: number): void {
     // The pace is a schedule, not "last + gap": a timer that fires late admits what is owed, so 1-ms timer
     // granularity does not cap high rates. The slack bounds how much can be owed after an idle spell.
@@ -97,16 +107,44 @@ export class CallScheduler {
     normal: { keys: [], cursor: 0 },
     low: { keys: [], cursor: 0 },
   };
-  private readonly global: SlidingWindow;
+  private global: SlidingWindow;
+  /** The limits this instance applies: the configured ones times its share of the fleet's vendor budget. */
+  private limits: SchedulerLimits;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
   constructor(
-    private readonly limits: SchedulerLimits,
+    private readonly configured: SchedulerLimits,
     // Monotonic time, not the wall clock: admissions must not jump when a test moves the clock.
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.global = new SlidingWindow(limits.globalRatePerSecond);
+    this.limits = configured;
+    this.global = new SlidingWindow(configured.globalRatePerSecond);
+  }
+
+  /**
+   * Applies `share` (0 < share ≤ 1) of the configured limits: with N instances on one vendor account each
+   * takes 1/N, so together they stay within the vendor's limits. History carries over (see withRate).
+   */
+  setShare(share: number): void {
+    const limits: SchedulerLimits = {
+      globalRatePerSecond: this.configured.globalRatePerSecond * share,
+      companyRatePerSecond: this.configured.companyRatePerSecond * share,
+      companyConcurrency: Math.max(1, Math.floor(this.configured.companyConcurrency * share)),
+    };
+    if (limits.globalRatePerSecond === this.limits.globalRatePerSecond) {
+      return;
+    }
+    this.limits = limits;
+    this.global = this.global.withRate(limits.globalRatePerSecond);
+    for (const lane of this.lanes.values()) {
+      lane.window = lane.window.withRate(limits.companyRatePerSecond);
+    }
+    this.pump();
+  }
+
+  get effectiveLimits(): SchedulerLimits {
+    return this.limits;
   }
 
   /** Runs `task` once the limits admit one more call for `key`; settles with the task's result. */

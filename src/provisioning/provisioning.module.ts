@@ -65,6 +65,6 @@ import { TemplatesService } from './templates/templates.service';
     JobsService,
     JobEvents,
   ],
-  exports: [TemplatesService, StepPlanner, StepExecutor],
+  exports: [TemplatesService, StepPlanner, StepExecutor, JobsService],
 })
 export class ProvisioningModule {}

@@ -12,6 +12,6 @@ import { RelationshipsService } from './relationships.service';
   imports: [IpaasModule, CompanyContextModule, CredentialsModule, SubscribersModule],
   controllers: [RelationshipsController],
   providers: [RelationshipsService, MispVendorService],
-  exports: [MispVendorService],
+  exports: [MispVendorService, RelationshipsService],
 })
 export class RelationshipsModule {}

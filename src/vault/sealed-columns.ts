@@ -4,6 +4,7 @@ import {
   type SecretKind,
   type SecretOwner,
   subscriberOwner,
+  webhookSourceOwner,
 } from './vault.types';
 
 /** One table that holds sealed values: how to find its rows, whose they are and what each column is. */
@@ -47,5 +48,12 @@ export const SEALED_TABLES: readonly SealedTable[] = [
     keyIdColumn: 'key_id',
     ownerOf: alertDestinationOwner,
     columns: [{ column: 'secret_sealed', kind: 'alert_signing_secret' }],
+  },
+  {
+    table: 'webhook_source_secrets',
+    idColumn: 'id',
+    keyIdColumn: 'key_id',
+    ownerOf: webhookSourceOwner,
+    columns: [{ column: 'secret_sealed', kind: 'webhook_signing_secret' }],
   },
 ];

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 
 import type { AlertDto } from '../../src/alerts/alerts.dto';
 import { AlertsService } from '../../src/alerts/alerts.service';
-import { signWebhook } from '../../src/alerts/standard-webhooks';
+import { signWebhook } from '../../src/common/standard-webhooks';
 import { OffsetClock } from '../../src/common/time/clock';
 import { startTestApp, type TestApp } from '../utils/test-app';
 import { type ReceivedWebhook, WebhookReceiver as Receiver } from '../utils/webhook-receiver';
@@ -97,7 +97,7 @@ describe('Alerts (e2e)', () => {
 
     const [row] = await t.app
       .get(DataSource)
-      .query<{ secret_sealed: string }[]>('SELECT secret_sealed FROM alert_destinations WHERE id = ?', [
+      .query<{ secret_sealed: string }[]>('SELECT secret_sealed FROM alert_destinations WHERE id = $1', [
         destination.id,
       ]);
     expect(row.secret_sealed).not.toContain(destination.secret.slice('whsec_'.length));
@@ -153,7 +153,7 @@ describe('Alerts (e2e)', () => {
     const audits = await t.app
       .get(DataSource)
       .query<{ actor_kind: string; target: string; details: string }[]>(
-        "SELECT actor_kind, target, details FROM audit_events WHERE action = 'alert.raised' AND target = ?",
+        "SELECT actor_kind, target, details FROM audit_events WHERE action = 'alert.raised' AND target = $1",
         [alert.id],
       );
     expect(audits).toHaveLength(1);

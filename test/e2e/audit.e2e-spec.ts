@@ -101,7 +101,7 @@ describe('audit trail', () => {
       .send({ ipaasCompanyId: 'audit-company-1', name: 'Audit One' })
       .expect(201);
     // Committed before the response went out: no flush needed for a success.
-    const [row] = await dataSource.query<AuditRow[]>('SELECT * FROM audit_events WHERE request_id = ?', [
+    const [row] = await dataSource.query<AuditRow[]>('SELECT * FROM audit_events WHERE request_id = $1', [
       'audit-create-1',
     ]);
     expect(row).toMatchObject({
@@ -461,7 +461,7 @@ describe('audit trail', () => {
 
     it('reports a row whose details or action were edited in the database, at its seq', async () => {
       const target = (await rows()).find((row) => row.request_id === 'audit-403')!;
-      await dataSource.query('UPDATE audit_events SET details = ? WHERE seq = ?', [
+      await dataSource.query('UPDATE audit_events SET details = $1 WHERE seq = $2', [
         '{"status":201}',
         target.seq,
       ]);
@@ -470,7 +470,7 @@ describe('audit trail', () => {
         problems: [{ seq: target.seq, reason: 'hash_mismatch' }],
       });
 
-      await dataSource.query('UPDATE audit_events SET details = ?, action = ? WHERE seq = ?', [
+      await dataSource.query('UPDATE audit_events SET details = $1, action = $2 WHERE seq = $3', [
         target.details,
         'subscriber.read',
         target.seq,
@@ -480,7 +480,10 @@ describe('audit trail', () => {
         problems: [{ seq: target.seq, reason: 'hash_mismatch' }],
       });
 
-      await dataSource.query('UPDATE audit_events SET action = ? WHERE seq = ?', [target.action, target.seq]);
+      await dataSource.query('UPDATE audit_events SET action = $1 WHERE seq = $2', [
+        target.action,
+        target.seq,
+      ]);
       expect((await verify()).ok).toBe(true);
     });
 
@@ -488,7 +491,7 @@ describe('audit trail', () => {
       const all = await rows();
       const middle = all[Math.floor(all.length / 2)];
       const saved = await events().findOneByOrFail({ seq: middle.seq });
-      await dataSource.query('DELETE FROM audit_events WHERE seq = ?', [middle.seq]);
+      await dataSource.query('DELETE FROM audit_events WHERE seq = $1', [middle.seq]);
       expect(await verify()).toMatchObject({
         ok: false,
         problems: [
@@ -504,7 +507,7 @@ describe('audit trail', () => {
       const all = await rows();
       const newest = all[all.length - 1];
       const saved = await events().findOneByOrFail({ seq: newest.seq });
-      await dataSource.query('DELETE FROM audit_events WHERE seq = ?', [newest.seq]);
+      await dataSource.query('DELETE FROM audit_events WHERE seq = $1', [newest.seq]);
       expect(await verify()).toEqual({
         ok: false,
         checked: all.length - 1,

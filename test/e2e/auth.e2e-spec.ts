@@ -12,7 +12,8 @@ import { AccessTokenKey } from '../../src/auth/access-token-key';
 import { OffsetClock } from '../../src/common/time/clock';
 import { loadConfig, type RawEnvironment } from '../../src/config/load-config';
 import { spawnTs } from '../utils/child-process';
-import { makeTempDirectory, startTestApp, TEST_ADMIN, type TestApp } from '../utils/test-app';
+import { startTestApp, TEST_ADMIN, type TestApp } from '../utils/test-app';
+import { databaseUrlOf, dropDirectoryDatabases, makeDatabaseDirectory } from '../utils/test-database';
 
 const PROBLEM_JSON = /^application\/problem\+json/;
 const BAD_CREDENTIALS = 'The email or password is not correct';
@@ -525,7 +526,7 @@ describe('staff authentication', () => {
   it('keeps secrets out of the database in plaintext and out of every log line', async () => {
     const dataSource = t.app.get(DataSource);
     const [admin] = await dataSource.query<{ password_hash: string }[]>(
-      'SELECT password_hash FROM staff_users WHERE email = ?',
+      'SELECT password_hash FROM staff_users WHERE email = $1',
       [TEST_ADMIN.email],
     );
     expect(admin?.password_hash).toMatch(/^scrypt\$N=32768,r=8,p=3\$/);
@@ -549,7 +550,9 @@ describe('staff authentication', () => {
 
 describe('login throttling', () => {
   it('locks an account out after repeated failures (429 + Retry-After) until the lockout passes; success resets the count', async () => {
-    const clock = new OffsetClock();
+    // Frozen but for advance(): Retry-After is asserted to the second, however slow the machine.
+    const frozenAt = Date.now();
+    const clock = new OffsetClock(() => frozenAt);
     const t = await startTestApp(
       {
         LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
@@ -626,7 +629,7 @@ describe('first admin', () => {
     __resetOutOfContextForTests();
     const config = loadConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
+      DATABASE_URL: databaseUrlOf(directory),
       VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
       ...env,
     });
@@ -636,14 +639,15 @@ describe('first admin', () => {
     return { server: app.getHttpServer() as App, logs, close: () => app.close() };
   }
 
-  afterAll(() => {
+  afterAll(async () => {
+    await dropDirectoryDatabases();
     for (const directory of directories) {
       rmSync(directory, { recursive: true, force: true });
     }
   });
 
   it('in sandbox mode, creates a demo admin and prints its password once on the terminal, never in the log', async () => {
-    const directory = makeTempDirectory();
+    const directory = await makeDatabaseDirectory('tenantry-auth-');
     directories.push(directory);
     const printed: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -670,7 +674,7 @@ describe('first admin', () => {
   });
 
   it('outside the sandbox, with no ADMIN_EMAIL, creates nobody and warns how to create an admin', async () => {
-    const directory = makeTempDirectory();
+    const directory = await makeDatabaseDirectory('tenantry-auth-');
     directories.push(directory);
     const app = await boot(directory, { IPAAS_BASE_URL: 'http://127.0.0.1:9' });
     try {
@@ -684,12 +688,12 @@ describe('first admin', () => {
   });
 
   it('`npm run cli -- staff:create` adds staff from stdin or with a printed password, and refuses a duplicate email', async () => {
-    const directory = makeTempDirectory();
+    const directory = await makeDatabaseDirectory('tenantry-auth-');
     directories.push(directory);
     const env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
+      DATABASE_URL: databaseUrlOf(directory),
       VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
     };
     const cli = (args: string[]): ReturnType<typeof spawnTs> =>

@@ -172,7 +172,7 @@ describe('subscribers and credentials over HTTP', () => {
       const [row] = await testApp.app
         .get(DataSource)
         .query<{ api_key_sealed: string }[]>(
-          'SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = ?',
+          'SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = $1',
           [subscriber.id],
         );
       expect(row?.api_key_sealed).toMatch(/^v1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
@@ -191,7 +191,7 @@ describe('subscribers and credentials over HTTP', () => {
       const timestamps = (): Promise<{ created_at: string; updated_at: string }[]> =>
         testApp.app
           .get(DataSource)
-          .query('SELECT created_at, updated_at FROM company_credentials WHERE subscriber_id = ?', [
+          .query('SELECT created_at, updated_at FROM company_credentials WHERE subscriber_id = $1', [
             subscriber.id,
           ]);
       const [before] = await timestamps();
@@ -222,7 +222,7 @@ describe('subscribers and credentials over HTTP', () => {
       const rows = await testApp.app
         .get(DataSource)
         .query<{ api_key_sealed: string | null }[]>(
-          'SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = ?',
+          'SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = $1',
           [subscriber.id],
         );
       expect(rows).toEqual([{ api_key_sealed: null }]);
@@ -278,9 +278,9 @@ describe('subscribers and credentials over HTTP', () => {
       const subscriber = await subscribers.create({ ipaasCompanyId: 'cred-cascade', name: 'Cascade' });
       await credentials.saveApiKey(subscriber.id, 'api-key-cascade-0000', null);
       const dataSource = testApp.app.get(DataSource);
-      await dataSource.query('DELETE FROM subscribers WHERE id = ?', [subscriber.id]);
+      await dataSource.query('DELETE FROM subscribers WHERE id = $1', [subscriber.id]);
       const rows = await dataSource.query<unknown[]>(
-        'SELECT 1 FROM company_credentials WHERE subscriber_id = ?',
+        'SELECT 1 FROM company_credentials WHERE subscriber_id = $1',
         [subscriber.id],
       );
       expect(rows).toEqual([]);
@@ -335,6 +335,32 @@ describe('subscribers and credentials over HTTP', () => {
   });
 });
 
+/**
+ * Everything the database holds, as text to search: on SQLite the bytes of the file and its WAL; on PostgreSQL
+ * (whose files the test cannot read) every row of every table, in PostgreSQL's text form.
+ */
+async function storedContents(
+  testApp: TestApp,
+  dataSource: DataSource,
+): Promise<{ source: string; content: string }[]> {
+  const database = testApp.config.database;
+  if (database.kind === 'sqlite') {
+    await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    return [database.path, `${database.path}-wal`]
+      .filter((file) => existsSync(file))
+      .map((file) => ({ source: file, content: readFileSync(file).toString('latin1') }));
+  }
+  const tables = await dataSource.query<{ table_name: string }[]>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+  );
+  return Promise.all(
+    tables.map(async ({ table_name: table }) => {
+      const rows = await dataSource.query<{ row: string }[]>(`SELECT t::text AS row FROM "${table}" t`);
+      return { source: `table ${table}`, content: rows.map(({ row }) => row).join('\n') };
+    }),
+  );
+}
+
 describe('a canary secret never appears in plaintext (V8)', () => {
   const canaries = {
     apiKey: 'canary-9f8e7d6c5b4a-api',
@@ -350,7 +376,7 @@ describe('a canary secret never appears in plaintext (V8)', () => {
     Buffer.from(canary).toString('hex'),
   ]);
 
-  it('should keep it out of the database file, the WAL, API responses and logs', async () => {
+  it('should keep it out of what the database stores, API responses and logs', async () => {
     // nestjs-pino keeps the first app's logger for logs outside a request; this app's lines must land here.
     __resetOutOfContextForTests();
     const testApp = await startTestApp({ ...ENV, LOG_LEVEL: 'debug' });
@@ -381,7 +407,7 @@ describe('a canary secret never appears in plaintext (V8)', () => {
       const dataSource = testApp.app.get(DataSource);
       await dataSource.query(
         `UPDATE company_credentials SET access_token_sealed =
-           (SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = ?) WHERE subscriber_id = ?`,
+           (SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = $1) WHERE subscriber_id = $2`,
         [a.id, b.id],
       );
       await expect(credentials.loadCompanyCredential(b.id)).rejects.toMatchObject({
@@ -399,14 +425,10 @@ describe('a canary secret never appears in plaintext (V8)', () => {
         const response = await testApp.http.get(path).expect(200);
         bodies.push(JSON.stringify(response.headers), response.text);
       }
-      await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
-      const database = testApp.config.database;
-      if (database.kind !== 'sqlite') {
-        throw new Error('this test reads the SQLite file');
-      }
-      const files = [database.path, `${database.path}-wal`].filter((file) => existsSync(file));
-      const bytes = files.map((file) => readFileSync(file).toString('latin1'));
-      // Seeded rows are in the file: the search would find them if the values were plaintext.
+      const stored = await storedContents(testApp, dataSource);
+      const files = stored.map(({ source }) => source);
+      const bytes = stored.map(({ content }) => content);
+      // Seeded rows are in what was read: the search would find them if the values were plaintext.
       expect(bytes.join('')).toContain('ops@misp.example');
       expect(bytes.join('')).toContain('canary-a');
 

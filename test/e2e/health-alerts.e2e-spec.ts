@@ -1,5 +1,5 @@
 import type { AlertDto } from '../../src/alerts/alerts.dto';
-import { signWebhook } from '../../src/alerts/standard-webhooks';
+import { signWebhook } from '../../src/common/standard-webhooks';
 import { eventually } from '../utils/provisioning-fakes';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 import { type ReceivedWebhook, WebhookReceiver } from '../utils/webhook-receiver';

@@ -168,7 +168,7 @@ describe('Idempotency-Key on job submission', () => {
     clock.advance(MINUTE + 1);
     const stored = async () =>
       dataSource.query<{ fingerprint: string }[]>(
-        'SELECT fingerprint FROM idempotency_keys WHERE idempotency_key = ?',
+        'SELECT fingerprint FROM idempotency_keys WHERE idempotency_key = $1',
         [key],
       );
     const [before] = await stored();
@@ -185,7 +185,7 @@ describe('Idempotency-Key on job submission', () => {
     expect(after[0].fingerprint).not.toBe(before.fingerprint);
     // Expired keys of every caller are deleted, not only the one reused.
     const expired = await dataSource.query<{ n: number }[]>(
-      'SELECT COUNT(*) AS n FROM idempotency_keys WHERE expires_at <= ?',
+      'SELECT COUNT(*) AS n FROM idempotency_keys WHERE expires_at <= $1',
       [clock.nowMs()],
     );
     expect(Number(expired[0].n)).toBe(0);

@@ -1,40 +1,49 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { DataSource, QueryFailedError } from 'typeorm';
 
 import { loadConfig } from '../../src/config/load-config';
 import { buildTypeOrmOptions } from '../../src/database/typeorm-options';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../scripts/lib/throwaway-database';
 import { makeTempDirectory } from '../utils/test-app';
+import { ON_POSTGRES, reportPostgresHalfSkipped, TEST_POSTGRES_URL } from '../utils/test-database';
 
 const MIGRATION_FILES = readdirSync(join(__dirname, '..', '..', 'migrations')).filter((file) =>
   /^\d{13}-[A-Za-z0-9]+\.ts$/.test(file),
 );
 
-// PostgreSQL runs when a throwaway server is given (see README "Running on PostgreSQL").
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-const databases: [string, string][] = [
-  ['SQLite', `sqlite:${join(makeTempDirectory(), 'migrations.sqlite')}`],
-];
-if (postgresUrl) {
-  databases.push(['PostgreSQL', postgresUrl]);
+// In npm test's PostgreSQL run only PostgreSQL; otherwise SQLite, and PostgreSQL too when a throwaway server is
+// given (see README "Running on PostgreSQL"). Each on a fresh, empty database.
+const databases: ['SQLite' | 'PostgreSQL', string | undefined][] = ON_POSTGRES
+  ? [['PostgreSQL', TEST_POSTGRES_URL]]
+  : [['SQLite', undefined]];
+if (ON_POSTGRES) {
+  process.stdout.write(
+    'migrations on SQLite: skipped in the PostgreSQL run (SQLite pragmas and driver mode are checked in the SQLite run)\n',
+  );
+} else if (TEST_POSTGRES_URL) {
+  databases.push(['PostgreSQL', TEST_POSTGRES_URL]);
 } else {
-  process.stdout.write('migrations: PostgreSQL half skipped (set TEST_POSTGRES_URL to run it)\n');
+  reportPostgresHalfSkipped('migrations');
 }
 
-describe.each(databases)('migrations on %s', (_name, databaseUrl) => {
+describe.each(databases)('migrations on %s', (name, postgresServerUrl) => {
+  const directory = makeTempDirectory();
+  let database: ThrowawayDatabase;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    const config = loadConfig({ DATABASE_URL: databaseUrl, DB_MIGRATIONS_RUN: 'false' });
+    database = await createThrowawayDatabase(directory, postgresServerUrl);
+    const config = loadConfig({ DATABASE_URL: database.url, DB_MIGRATIONS_RUN: 'false' });
     dataSource = new DataSource(buildTypeOrmOptions(config));
     await dataSource.initialize();
-    // Start from an empty schema, whatever an earlier run left behind.
-    await dataSource.dropDatabase();
   });
 
   afterAll(async () => {
     await dataSource.destroy();
+    await database.drop();
+    rmSync(directory, { recursive: true, force: true });
   });
 
   it('applies every committed migration to an empty database', async () => {
@@ -58,7 +67,7 @@ describe.each(databases)('migrations on %s', (_name, databaseUrl) => {
     expect(pending.upQueries).toEqual([]);
   });
 
-  if (databaseUrl.startsWith('sqlite:')) {
+  if (name === 'SQLite') {
     it('opens SQLite with WAL, a busy wait for other processes, and foreign keys on', async () => {
       const [journal] = await dataSource.query<{ journal_mode: string }[]>('PRAGMA journal_mode');
       const [foreignKeys] = await dataSource.query<{ foreign_keys: number }[]>('PRAGMA foreign_keys');

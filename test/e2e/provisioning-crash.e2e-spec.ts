@@ -6,7 +6,9 @@ import {
   type TenantryProcess,
   throwawayInstanceEnv,
 } from '../../scripts/lib/tenantry-process';
+import type { ThrowawayDatabase } from '../../scripts/lib/throwaway-database';
 import { makeTempDirectory } from '../utils/test-app';
+import { freshTestDatabase } from '../utils/test-database';
 
 const COMPANIES = 100;
 const KILLS = 5;
@@ -37,9 +39,10 @@ interface JobView {
 }
 
 /**
- * J1 on SQLite: Tenantry runs as a real child process; a 100-company onboarding job is interrupted by SIGKILL
- * five times at random moments, Tenantry is started again on the same database each time, and the job must
- * still complete with every company onboarded and nothing created twice at the vendor.
+ * J1 (SQLite, and PostgreSQL in that run): Tenantry runs as a real child process; a 100-company onboarding
+ * job is interrupted by SIGKILL five times at random moments, Tenantry is started again on the same database
+ * each time, and the job must still complete with every company onboarded and nothing created twice at the
+ * vendor.
  */
 describe('provisioning survives SIGKILL (crash-resume)', () => {
   const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
@@ -47,8 +50,9 @@ describe('provisioning survives SIGKILL (crash-resume)', () => {
   const directory = makeTempDirectory('tenantry-crash-');
   let emulator: StartedEmulator;
   let tenantry: TenantryProcess | undefined;
-  const env = {
-    ...throwawayInstanceEnv(directory, ADMIN),
+  let database: ThrowawayDatabase;
+  let env: Record<string, string>;
+  const tuning = {
     // Slow enough (800 calls at 50/s ≈ 16 s of vendor work) that five kills land while the job runs.
     IPAAS_GLOBAL_RATE_PER_SECOND: '50',
     IPAAS_COMPANY_RATE_PER_SECOND: '50',
@@ -62,6 +66,8 @@ describe('provisioning survives SIGKILL (crash-resume)', () => {
 
   beforeAll(async () => {
     process.stdout.write(`crash-resume seed ${seed} (rerun with CRASH_SEED=${seed})\n`);
+    database = await freshTestDatabase(directory);
+    env = { ...throwawayInstanceEnv(directory, ADMIN, database.url), ...tuning };
     emulator = await startEmulator({
       port: 0,
       seed: { subscribers: COMPANIES, pendingRequests: 0, subscriptionsPerCompany: 1 },
@@ -74,6 +80,7 @@ describe('provisioning survives SIGKILL (crash-resume)', () => {
   afterAll(async () => {
     await tenantry?.kill('SIGKILL');
     await emulator.close();
+    await database.drop();
   });
 
   it(`completes a ${COMPANIES}-company job after ${KILLS} SIGKILLs with 0 duplicate creates`, async () => {

@@ -147,7 +147,10 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
   const steps = (itemId: string): Promise<ProvisioningStepEntity[]> =>
     dataSource.getRepository(ProvisioningStepEntity).find({ where: { itemId }, order: { stepIndex: 'ASC' } });
   const setLease = (itemId: string, expiresAt: number): Promise<unknown> =>
-    dataSource.query('UPDATE provisioning_items SET lease_expires_at = ? WHERE id = ?', [expiresAt, itemId]);
+    dataSource.query('UPDATE provisioning_items SET lease_expires_at = $1 WHERE id = $2', [
+      expiresAt,
+      itemId,
+    ]);
   const seed = (options: SeedOptions) => seedJob(dataSource, ledger, options);
   const registerSubscriber = async (index: number): Promise<string> =>
     (
@@ -313,16 +316,16 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
     const fiveMinutes = 5 * 60 * 1000;
     await dataSource.query(
       `UPDATE provisioning_items SET state = 'running', fence = 1, attempts = 1, lease_owner = 'dead'
-       WHERE id IN (?, ?)`,
+       WHERE id IN ($1, $2)`,
       [expired, live],
     );
     await setLease(expired, now - fiveMinutes);
     await setLease(live, now + fiveMinutes);
-    await dataSource.query('UPDATE provisioning_items SET next_attempt_at = ? WHERE id = ?', [
+    await dataSource.query('UPDATE provisioning_items SET next_attempt_at = $1 WHERE id = $2', [
       now + fiveMinutes,
       notDue,
     ]);
-    await dataSource.query(`UPDATE provisioning_items SET state = 'succeeded' WHERE id = ?`, [finished]);
+    await dataSource.query(`UPDATE provisioning_items SET state = 'succeeded' WHERE id = $1`, [finished]);
 
     const claims = await drain(ledger, 'sweeper', now);
     expect(claims).toEqual([expect.objectContaining({ itemId: expired, fence: 2 })]);

@@ -93,7 +93,7 @@ describe('provisioning templates over HTTP', () => {
       await t.app.get(AuditService).flush();
       const [row] = await t.app
         .get(DataSource)
-        .query<{ outcome: string }[]>('SELECT outcome FROM audit_events WHERE action = ?', [
+        .query<{ outcome: string }[]>('SELECT outcome FROM audit_events WHERE action = $1', [
           'provisioning.template.create',
         ]);
       expect(row?.outcome).toBe('success');

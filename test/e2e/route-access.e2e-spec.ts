@@ -111,6 +111,19 @@ const ACCESS: Record<string, Expected> = {
   'DELETE /v1/alert-destinations/:id': 'admin',
   'GET /v1/alerts': 'viewer',
 
+  // Inbound webhooks (src/webhooks).
+  'POST /v1/webhook-sources': 'admin',
+  'GET /v1/webhook-sources': 'admin',
+  'GET /v1/webhook-sources/:id': 'admin',
+  'PATCH /v1/webhook-sources/:id': 'admin',
+  'DELETE /v1/webhook-sources/:id': 'admin',
+  'POST /v1/webhook-sources/:id/secrets': 'admin',
+  'DELETE /v1/webhook-sources/:id/secrets/:secretId': 'admin',
+  'POST /v1/webhooks/:sourceId': 'public',
+  'GET /v1/webhooks/events': 'viewer',
+  'GET /v1/webhooks/events/:id': 'viewer',
+  'POST /v1/webhooks/events/:id/replay': 'admin',
+
   // Provisioning templates.
   'GET /v1/provisioning/templates': 'viewer',
   'GET /v1/provisioning/templates/:id': 'viewer',

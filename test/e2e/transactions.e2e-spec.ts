@@ -2,9 +2,13 @@ import { DataSource } from 'typeorm';
 
 import { Transactions } from '../../src/database/transactions';
 import { startTestApp, type TestApp } from '../utils/test-app';
+import { describeOnSqlite } from '../utils/test-database';
 
 /** The SQLite trap this runner exists for: one TypeORM connection shared by every request. */
-describe('Transactions on SQLite', () => {
+describeOnSqlite(
+  'Transactions on SQLite',
+  'the shared-connection trap and its `?` placeholders exist on SQLite only; PostgreSQL has a pool',
+)('Transactions on SQLite', () => {
   let t: TestApp;
   let main: DataSource;
   let transactions: Transactions;

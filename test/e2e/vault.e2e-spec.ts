@@ -15,7 +15,13 @@ import { SealedRowsRepository } from '../../src/vault/sealed-rows.repository';
 import { VaultRotationService } from '../../src/vault/vault-rotation.service';
 import { VaultService } from '../../src/vault/vault.service';
 import { spawnTs } from '../utils/child-process';
-import { makeTempDirectory, startTestApp, type TestApp } from '../utils/test-app';
+import { startTestApp, type TestApp } from '../utils/test-app';
+import {
+  databaseUrlOf,
+  dropDirectoryDatabases,
+  makeDatabaseDirectory,
+  ON_POSTGRES,
+} from '../utils/test-database';
 
 const ROOT = join(__dirname, '..', '..');
 const K1 = randomBytes(32).toString('base64');
@@ -24,10 +30,15 @@ const K1_REPLACED = randomBytes(32).toString('base64');
 // Not the sandbox: nothing else writes secrets at boot, so every stored row is one the test made.
 const VENDOR = { IPAAS_BASE_URL: 'http://127.0.0.1:9' };
 
+/** A temp folder with its own fresh database, shared by every boot and CLI run on it. */
+const vaultDirectory = (): Promise<string> => makeDatabaseDirectory('tenantry-vault-');
+
+afterAll(() => dropDirectoryDatabases());
+
 function databaseEnv(directory: string): Record<string, string> {
   return {
     ...VENDOR,
-    DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
+    DATABASE_URL: databaseUrlOf(directory),
     VAULT_KEY_FILE: join(directory, 'keys', 'vault-keys.dev'),
   };
 }
@@ -98,7 +109,7 @@ async function expectReadable(testApp: TestApp, expected: Expected): Promise<voi
 
 async function keyIdCounts(dataSource: DataSource): Promise<Record<string, number>> {
   const rows = await dataSource.query<{ key_id: string; n: number }[]>(
-    `SELECT key_id, COUNT(*) AS n FROM (SELECT key_id FROM company_credentials UNION ALL SELECT key_id FROM misp_accounts)
+    `SELECT key_id, COUNT(*) AS n FROM (SELECT key_id FROM company_credentials UNION ALL SELECT key_id FROM misp_accounts) AS sealed
      GROUP BY key_id ORDER BY key_id`,
   );
   return Object.fromEntries(rows.map((row) => [row.key_id, Number(row.n)]));
@@ -124,8 +135,8 @@ async function withDatabase<T>(
 
 describe('vault keys at boot', () => {
   const directories: string[] = [];
-  const directory = (): string => {
-    const created = makeTempDirectory('tenantry-vault-');
+  const directory = async (): Promise<string> => {
+    const created = await vaultDirectory();
     directories.push(created);
     return created;
   };
@@ -137,7 +148,7 @@ describe('vault keys at boot', () => {
   });
 
   it('should generate a development key file (0600) with a warning, and reuse it on the next start', async () => {
-    const dir = directory();
+    const dir = await directory();
     const first = await boot(dir, {});
     const keyFile = databaseEnv(dir).VAULT_KEY_FILE;
     let expected: Expected;
@@ -161,7 +172,7 @@ describe('vault keys at boot', () => {
   });
 
   it('should refuse to start when stored rows use a kid that is not loaded, naming it and the row count', async () => {
-    const dir = directory();
+    const dir = await directory();
     const seeded = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
     await seed(seeded, 2, 'missing');
     await seeded.close();
@@ -173,7 +184,7 @@ describe('vault keys at boot', () => {
   });
 
   it('should refuse to start when a known kid is loaded with a different key', async () => {
-    const dir = directory();
+    const dir = await directory();
     // Recorded at the first boot even with nothing stored yet.
     await (await boot(dir, { VAULT_KEYS: `k1:${K1}` })).close();
 
@@ -185,7 +196,7 @@ describe('vault keys at boot', () => {
   });
 
   it('should record a check value per kid, never the key', async () => {
-    const dir = directory();
+    const dir = await directory();
     const testApp = await boot(dir, { VAULT_KEYS: `k1:${K1},k2:${K2}` });
     try {
       const rows = await testApp.app
@@ -206,7 +217,7 @@ describe('vault keys at boot', () => {
   });
 
   it('should make `npm start` exit 1 before listening, naming the problem (V7)', async () => {
-    const dir = directory();
+    const dir = await directory();
     const seeded = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
     await seed(seeded, 1, 'child');
     await seeded.close();
@@ -247,7 +258,7 @@ describe('tenant binding in the database (V2)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    dir = makeTempDirectory('tenantry-vault-');
+    dir = await vaultDirectory();
     testApp = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
   });
 
@@ -264,7 +275,7 @@ describe('tenant binding in the database (V2)', () => {
     const envelopeOf = async (id: string): Promise<string> =>
       (
         await dataSource.query<{ api_key_sealed: string }[]>(
-          'SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = ?',
+          'SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = $1',
           [id],
         )
       )[0]?.api_key_sealed;
@@ -273,10 +284,10 @@ describe('tenant binding in the database (V2)', () => {
     for (const from of apiKeyIds) {
       for (const to of apiKeyIds.filter((id) => id !== from)) {
         const original = await envelopeOf(to);
-        await dataSource.query('UPDATE company_credentials SET api_key_sealed = ? WHERE subscriber_id = ?', [
-          await envelopeOf(from),
-          to,
-        ]);
+        await dataSource.query(
+          'UPDATE company_credentials SET api_key_sealed = $1 WHERE subscriber_id = $2',
+          [await envelopeOf(from), to],
+        );
         const outcome = await credentials.loadCompanyCredential(to).then(
           (value) => ({ leaked: JSON.stringify(value) }),
           (error: { code?: string; message?: string }) => ({ code: error.code, message: error.message }),
@@ -286,10 +297,10 @@ describe('tenant binding in the database (V2)', () => {
           message: 'A stored secret could not be decrypted',
         });
         refused += 1;
-        await dataSource.query('UPDATE company_credentials SET api_key_sealed = ? WHERE subscriber_id = ?', [
-          original,
-          to,
-        ]);
+        await dataSource.query(
+          'UPDATE company_credentials SET api_key_sealed = $1 WHERE subscriber_id = $2',
+          [original, to],
+        );
       }
     }
     expect(refused).toBe(apiKeyIds.length * (apiKeyIds.length - 1));
@@ -307,7 +318,7 @@ describe('tenant binding in the database (V2)', () => {
       expiresAt: new Date('2030-01-01T00:00:00.000Z'),
     });
     await dataSource.query(
-      'UPDATE company_credentials SET access_token_sealed = refresh_token_sealed WHERE subscriber_id = ?',
+      'UPDATE company_credentials SET access_token_sealed = refresh_token_sealed WHERE subscriber_id = $1',
       [session.id],
     );
     await expect(credentials.loadCompanyCredential(session.id)).rejects.toMatchObject({
@@ -323,7 +334,7 @@ describe('tenant binding in the database (V2)', () => {
       verifiedAt: null,
     });
     await dataSource.query(
-      "UPDATE company_credentials SET api_key_sealed = (SELECT password_sealed FROM misp_accounts WHERE id = 'default') WHERE subscriber_id = ?",
+      "UPDATE company_credentials SET api_key_sealed = (SELECT password_sealed FROM misp_accounts WHERE id = 'default') WHERE subscriber_id = $1",
       [keyed.id],
     );
     await expect(credentials.loadCompanyCredential(keyed.id)).rejects.toMatchObject({
@@ -350,7 +361,7 @@ describe('tenant binding in the database (V2)', () => {
 
 describe('rotation (V6)', () => {
   it('should re-seal every row under the new active kid, after which the old kid can be removed', async () => {
-    const dir = makeTempDirectory('tenantry-vault-');
+    const dir = await vaultDirectory();
     try {
       const first = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
       const expected = await seed(first, 20, 'rot');
@@ -415,7 +426,7 @@ describe('rotation (V6)', () => {
   });
 
   it('should never overwrite a credential saved between its read and its compare-and-swap', async () => {
-    const dir = makeTempDirectory('tenantry-vault-');
+    const dir = await vaultDirectory();
     try {
       const first = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
       const expected = await seed(first, 2, 'cas');
@@ -455,14 +466,14 @@ describe('rotation (V6)', () => {
   });
 
   it('should count a row that does not open as failed and leave it alone', async () => {
-    const dir = makeTempDirectory('tenantry-vault-');
+    const dir = await vaultDirectory();
     try {
       const first = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
       const expected = await seed(first, 3, 'bad');
       const [victim, other] = [...expected.keys()].filter((id) => expected.get(id)?.kind === 'api_key');
       const dataSource = first.app.get(DataSource);
       await dataSource.query(
-        'UPDATE company_credentials SET api_key_sealed = (SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = ?) WHERE subscriber_id = ?',
+        'UPDATE company_credentials SET api_key_sealed = (SELECT api_key_sealed FROM company_credentials WHERE subscriber_id = $1) WHERE subscriber_id = $2',
         [other, victim],
       );
       await first.close();
@@ -540,7 +551,7 @@ function runCli(args: string[], env: Record<string, string>, cwd: string): CliRu
 
 describe('rotation killed in the middle (V6, `npm run cli -- vault:rotate`)', () => {
   it('should finish on re-runs with every row under the active kid, readable, none lost or sealed twice', async () => {
-    const dir = makeTempDirectory('tenantry-vault-');
+    const dir = await vaultDirectory();
     const rows = 300;
     try {
       const seeded = await boot(dir, { VAULT_KEYS: `k1:${K1}` });
@@ -610,7 +621,7 @@ describe('rotation killed in the middle (V6, `npm run cli -- vault:rotate`)', ()
   }, 180000);
 
   it('should refuse unknown commands and bad flags with exit 1 and the usage', async () => {
-    const dir = makeTempDirectory('tenantry-vault-');
+    const dir = await vaultDirectory();
     try {
       const env = { ...databaseEnv(dir), VAULT_KEYS: `k1:${K1}` };
       const unknown = runCli(['vault:explode'], env, dir);
@@ -620,8 +631,17 @@ describe('rotation killed in the middle (V6, `npm run cli -- vault:rotate`)', ()
       const badFlag = runCli(['vault:rotate', '--batch-size', '0'], env, dir);
       expect((await badFlag.exited).code).toBe(1);
       expect(badFlag.stderr()).toContain('--batch-size must be an integer from 1 to 10000');
-      // Flags are read before anything boots: no database was created.
-      expect(existsSync(join(dir, 'tenantry.sqlite'))).toBe(false);
+      // Flags are read before anything boots: no database was created (or, on PostgreSQL, migrated).
+      if (ON_POSTGRES) {
+        const tables = await withDatabase(dir, (dataSource) =>
+          dataSource.query<unknown[]>(
+            `SELECT 1 FROM information_schema.tables WHERE table_schema = 'public'`,
+          ),
+        );
+        expect(tables).toEqual([]);
+      } else {
+        expect(existsSync(join(dir, 'tenantry.sqlite'))).toBe(false);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,17 +4,9 @@ import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/load-config';
 import { buildTypeOrmOptions } from '../../src/database/typeorm-options';
 
-/** The throwaway PostgreSQL server of the README (`scripts/pg-throwaway.sh start`), if one was given. */
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL;
+import { TEST_POSTGRES_URL } from './test-database';
 
-/** `describe` when TEST_POSTGRES_URL is set, else `describe.skip` after a line saying what was skipped. */
-export function describeOnPostgres(what: string): jest.Describe {
-  if (!TEST_POSTGRES_URL) {
-    process.stdout.write(`${what}: PostgreSQL half skipped (set TEST_POSTGRES_URL to run it)\n`);
-    return describe.skip;
-  }
-  return describe;
-}
+export { describeOnPostgres, TEST_POSTGRES_URL } from './test-database';
 
 export interface PostgresInstances {
   config: AppConfig;

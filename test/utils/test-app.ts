@@ -11,6 +11,7 @@ import type { App } from 'supertest/types';
 import { createApp, type CreateAppOptions } from '../../src/app.setup';
 import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig, type RawEnvironment } from '../../src/config/load-config';
+import { freshTestDatabase } from './test-database';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -54,7 +55,8 @@ export function makeTempDirectory(prefix = 'tenantry-test-'): string {
 }
 
 /**
- * Boots the real AppModule through `createApp` (the function main.ts uses) on its own temp SQLite file,
+ * Boots the real AppModule through `createApp` (the function main.ts uses) on its own fresh database (a temp
+ * SQLite file, or in the PostgreSQL run a new PostgreSQL database dropped by `close`) unless `env` names one,
  * capturing log lines in memory.
  */
 export async function startTestApp(
@@ -62,10 +64,15 @@ export async function startTestApp(
   options: CreateAppOptions = {},
 ): Promise<TestApp> {
   const directory = makeTempDirectory();
+  const ownDatabase = env.DATABASE_URL === undefined ? await freshTestDatabase(directory) : undefined;
+  const discard = async (): Promise<void> => {
+    await ownDatabase?.drop();
+    rmSync(directory, { recursive: true, force: true });
+  };
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
-    DATABASE_URL: `sqlite:${join(directory, 'tenantry.sqlite')}`,
+    DATABASE_URL: ownDatabase?.url,
     VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
     ADMIN_EMAIL: TEST_ADMIN.email,
     ADMIN_PASSWORD: TEST_ADMIN.password,
@@ -76,11 +83,19 @@ export async function startTestApp(
     throw new Error(`Refusing to run tests against a database outside ${tmpdir()}: ${database.path}`);
   }
   const logs: string[] = [];
-  const app = await createApp(config, {
-    logDestination: { write: (line: string) => logs.push(line) },
-    ...options,
+  const boot = async (): Promise<NestExpressApplication> => {
+    const created = await createApp(config, {
+      logDestination: { write: (line: string) => logs.push(line) },
+      ...options,
+    });
+    await created.init();
+    return created;
+  };
+  const app = await boot().catch(async (error: unknown) => {
+    // A refused boot (tests of the boot checks) leaves no database behind either.
+    await discard();
+    throw error;
   });
-  await app.init();
   const server = app.getHttpServer() as App;
   return {
     app,
@@ -92,7 +107,7 @@ export async function startTestApp(
     as: async (role) => agentWithKey(server, await createApiKey(server, role)),
     close: async () => {
       await app.close();
-      rmSync(directory, { recursive: true, force: true });
+      await discard();
     },
   };
 }

@@ -34,6 +34,8 @@ export enum ErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
   PROVISIONING_JOB_STATE_CONFLICT = 'PROVISIONING_JOB_STATE_CONFLICT',
+  WEBHOOK_SIGNATURE_INVALID = 'WEBHOOK_SIGNATURE_INVALID',
+  WEBHOOK_PAYLOAD_UNUSABLE = 'WEBHOOK_PAYLOAD_UNUSABLE',
 }
 
 export interface ErrorCatalogEntry {
@@ -104,6 +106,14 @@ export const ERROR_CATALOG = {
   [ErrorCode.PROVISIONING_JOB_STATE_CONFLICT]: {
     status: 409,
     title: "The operation is not allowed in the provisioning job's state",
+  },
+  [ErrorCode.WEBHOOK_SIGNATURE_INVALID]: {
+    status: 401,
+    title: 'The webhook signature is missing, does not match, or its timestamp is outside the tolerance',
+  },
+  [ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE]: {
+    status: 422,
+    title: 'The webhook payload is not JSON, has no rule for its event type, or lacks the mapped fields',
   },
 } as const satisfies Record<ErrorCode, ErrorCatalogEntry>;
 

@@ -65,11 +65,13 @@ export async function startTenantryProcess(
     startTimeoutMs?: number;
     /** Run the production build as `npm run start:prod` does (built first with `npm run build`): benchmarks. */
     compiled?: boolean;
+    /** With `compiled`: build first (default). False when an earlier start in the same run has built dist/. */
+    build?: boolean;
   } = {},
 ): Promise<TenantryProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  if (options.compiled) {
+  if (options.compiled && options.build !== false) {
     // The production build exactly (application and migrations), as `npm run build` makes it.
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   }

@@ -28,6 +28,9 @@ interface CallGate {
   quotaExhaustedUntil: number;
 }
 
+/** How long a company's status and quota flag, once read, are trusted without reading them again. */
+const GATE_TTL_MS = 5000;
+
 /** The subscriber columns that decide whether it may be called. */
 export type GateSource = Pick<Subscriber, 'id' | 'status' | 'quotaExhaustedUntil'>;
 
@@ -43,7 +46,8 @@ function gateOf(subscriber: GateSource): CallGate {
  */
 @Injectable()
 export class CompanyVendorService {
-  private readonly gates = new Map<string, CallGate | Promise<CallGate>>();
+  /** Per company: the gate (or its pending read) and when it was read. */
+  private readonly gates = new Map<string, { gate: CallGate | Promise<CallGate>; readAtMs: number }>();
 
   constructor(
     private readonly client: IpaasClient,
@@ -126,23 +130,30 @@ export class CompanyVendorService {
 
   private async refuseWhenBlocked(company: string | GateSource): Promise<void> {
     const subscriberId = typeof company === 'string' ? company : company.id;
+    const now = this.clock.nowMs();
     let known = this.gates.get(subscriberId);
+    // Another instance may have suspended the company or flagged its quota: a gate is trusted for a few
+    // seconds only (this instance's own changes call forget() at once).
+    if (known !== undefined && now - known.readAtMs > GATE_TTL_MS) {
+      known = undefined;
+    }
     if (known === undefined && typeof company !== 'string') {
-      known = gateOf(company);
+      known = { gate: gateOf(company), readAtMs: now };
       this.gates.set(subscriberId, known);
     }
     if (known === undefined) {
       // Remember the pending read itself, so a burst of first calls reads the subscriber once, not per call.
-      known = this.subscribers
+      const read = this.subscribers
         .get(subscriberId)
         .then(gateOf)
         .catch((error: unknown) => {
           this.gates.delete(subscriberId);
           throw error;
         });
+      known = { gate: read, readAtMs: now };
       this.gates.set(subscriberId, known);
     }
-    const { status, quotaExhaustedUntil: until } = await known;
+    const { status, quotaExhaustedUntil: until } = await known.gate;
     SubscribersService.refuseWhenHalted({ id: subscriberId, status });
     if (until > this.clock.nowMs()) {
       throw new AppError(

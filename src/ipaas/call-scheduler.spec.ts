@@ -24,6 +24,21 @@ describe('SlidingWindow', () => {
     expect(window.waitMs(1000)).toBe(15);
   });
 
+  it('should keep its admission history when the rate changes (a share of the fleet budget)', () => {
+    const window = new SlidingWindow(4, 0);
+    for (const t of [0, 125, 250, 375]) {
+      window.record(t);
+    }
+    // Halved: two a second, and the last two admissions (250, 375) still count: the next waits until 1250.
+    const halved = window.withRate(2);
+    expect(halved.waitMs(400)).toBe(850);
+    expect(halved.waitMs(1250)).toBe(0);
+    // Doubled: room for four more in the window; only the pacing of the last admission remains.
+    const doubled = window.withRate(8);
+    expect(doubled.waitMs(400)).toBe(90);
+    expect(doubled.waitMs(500)).toBe(0);
+  });
+
   it('should space fractional rates', () => {
     const window = new SlidingWindow(0.5, 0);
     window.record(0);
@@ -33,6 +48,50 @@ describe('SlidingWindow', () => {
 });
 
 describe('CallScheduler', () => {
+  it('should apply a share of the configured limits (several instances, one vendor budget)', () => {
+    const scheduler = new CallScheduler({
+      globalRatePerSecond: 200,
+      companyRatePerSecond: 10,
+      companyConcurrency: 4,
+    });
+    scheduler.setShare(1 / 2);
+    expect(scheduler.effectiveLimits).toEqual({
+      globalRatePerSecond: 100,
+      companyRatePerSecond: 5,
+      companyConcurrency: 2,
+    });
+    // Never below one call in flight per company, and back to the whole budget when alone again.
+    scheduler.setShare(1 / 8);
+    expect(scheduler.effectiveLimits.companyConcurrency).toBe(1);
+    scheduler.setShare(1);
+    expect(scheduler.effectiveLimits).toEqual({
+      globalRatePerSecond: 200,
+      companyRatePerSecond: 10,
+      companyConcurrency: 4,
+    });
+    scheduler.stop();
+  });
+
+  it('should admit no more than its share of the global rate in any second', async () => {
+    const scheduler = new CallScheduler({
+      globalRatePerSecond: 40,
+      companyRatePerSecond: 40,
+      companyConcurrency: 50,
+    });
+    scheduler.setShare(1 / 2);
+    const started: number[] = [];
+    await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        scheduler.schedule(`company-${index % 5}`, () => {
+          started.push(performance.now());
+          return Promise.resolve();
+        }),
+      ),
+    );
+    expect(maxInAnyWindow(started, 1000)).toBeLessThanOrEqual(20);
+    scheduler.stop();
+  });
+
   it('should never admit more than the company rate in any 1-second window, nor exceed concurrency', async () => {
     const scheduler = new CallScheduler({
       globalRatePerSecond: 1000,

@@ -26,7 +26,10 @@ export class SlidingWindow {
   private readonly admittedAt: number[] = [];
   private head = 0;
 
-  constructor(ratePerSecond: number, guardMs = WINDOW_GUARD_MS) {
+  constructor(
+    ratePerSecond: number,
+    private readonly guardMs = WINDOW_GUARD_MS,
+  ) {
     this.capacity = Math.max(1, Math.floor(ratePerSecond));
     this.windowMs = (this.capacity / ratePerSecond) * 1000 + guardMs;
     this.minGapMs = this.capacity > 1 ? 1000 / ratePerSecond / 2 : 0;
@@ -45,7 +48,7 @@ export class SlidingWindow {
 
   /** The same admission history under another rate: a rate change neither forgets nor forgives recent calls. */
   withRate(ratePerSecond: number): SlidingWindow {
-    const resized = new SlidingWindow(ratePerSecond);
+    const resized = new SlidingWindow(ratePerSecond, this.guardMs);
     for (const at of this.admittedAt.slice(this.head)) {
       resized.record(at);
     }

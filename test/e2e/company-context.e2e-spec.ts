@@ -1,5 +1,6 @@
 import axios from 'axios';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 
 import { CompanyVendorService } from '../../src/company-context/company-vendor.service';
 import { AppError } from '../../src/common/errors/app-error';
@@ -74,6 +75,23 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
 
     const metrics = await request(h.t.server).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/ipaas_company_token_mints_total\{via="change_company"\} 1/);
+  });
+
+  it('notices within seconds a suspension made by another instance (straight in the shared database)', async () => {
+    const company = await h.register(11);
+    await vendor.call(company.id, 'listSubscriptions');
+    await h.t.app
+      .get(DataSource)
+      .query(`UPDATE subscribers SET status = 'suspended' WHERE id = $1`, [company.id]);
+    // Still trusted for a moment (no read per call)...
+    await vendor.call(company.id, 'listSubscriptions');
+    // ...then read again: the company is refused before any vendor call.
+    h.emulator.control.advanceClock(6000);
+    h.emulator.control.clearJournal();
+    await expect(vendor.call(company.id, 'listSubscriptions')).rejects.toMatchObject({
+      code: 'SUBSCRIBER_INACTIVE',
+    });
+    expect(h.calls(SUBSCRIPTIONS, company.ipaasCompanyId)).toBe(0);
   });
 
   it('refreshes a company token a margin before it expires, on the virtual clock, without ChangeCompany', async () => {

@@ -151,6 +151,21 @@ describe('health sweep', () => {
     expect(leases.release).toHaveBeenCalledWith('running:health-checks.sweep');
   });
 
+  it('skips a tick while its own sweep still runs, leaving the fleet-wide lease to that sweep', async () => {
+    const clock = new FakeClock(Date.parse('2026-01-01T10:15:00.010Z'));
+    let finish!: () => void;
+    const checksHeld = new Promise<void>((resolve) => (finish = resolve));
+    const { sweeper, leases } = sweeperWith(clock, () => checksHeld, 1);
+    await sweeper.onTick();
+    const first = sweeper.current;
+    clock.ms = Date.parse('2026-01-01T10:30:00.010Z');
+    await sweeper.onTick();
+    expect(leases.acquire).toHaveBeenCalledTimes(1);
+    expect(leases.release).not.toHaveBeenCalled();
+    finish();
+    await first;
+  });
+
   it('skips a tick it claimed while another instance is still sweeping', async () => {
     const clock = new FakeClock(Date.parse('2026-01-01T10:15:00.010Z'));
     const { sweeper, leases, checks } = sweeperWith(clock, () => Promise.resolve());

@@ -153,6 +153,11 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
         return;
       }
       await this.leases.pruneExpired();
+      if (this.running !== undefined) {
+        // Checked before the lease below, which this instance would simply renew while it holds it.
+        this.logger.warn({ fired }, 'health sweep skipped: the previous sweep is still running');
+        return;
+      }
       // No overlap across the fleet either: a sweep still running elsewhere holds this lease.
       if (!(await this.leases.acquire(SWEEP_RUNNING_LEASE, SWEEP_RUNNING_TTL_MS))) {
         this.logger.warn({ fired }, 'health sweep skipped: another instance is still sweeping');
@@ -164,14 +169,11 @@ export class HealthSweeper implements OnApplicationBootstrap, OnApplicationShutd
     }
     this.logger.info({ fired, instance: this.leases.instanceId }, 'health sweep tick claimed');
     const [next] = nextFireTimes(cron, this.clock.now(), 1);
-    if (!this.start(Math.max(0, (next.getTime() - this.clock.nowMs()) * SPREAD_SHARE))) {
-      await this.leases.release(SWEEP_RUNNING_LEASE);
-      return;
-    }
+    this.start(Math.max(0, (next.getTime() - this.clock.nowMs()) * SPREAD_SHARE));
     const renewal = setInterval(() => {
       void this.leases.acquire(SWEEP_RUNNING_LEASE, SWEEP_RUNNING_TTL_MS).catch(() => undefined);
     }, SWEEP_RUNNING_TTL_MS / 3);
-    void this.running?.then(async () => {
+    void this.current?.then(async () => {
       clearInterval(renewal);
       await this.leases.release(SWEEP_RUNNING_LEASE).catch(() => undefined);
     });

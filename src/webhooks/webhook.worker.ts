@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 
 import { AppError } from '../common/errors/app-error';
+import { ClusterLeases } from '../cluster/cluster-leases.service';
 import { Clock } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { HealthCheckService } from '../health-checks/health-check.service';
@@ -19,6 +20,7 @@ const CLAIM_EXPIRES_MS = 5 * 60 * 1000;
 /** An onboard/reapply event still `accepted` this long after arrival lost its job submission (a crash). */
 const ORPHANED_AFTER_MS = 60 * 1000;
 const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
+const PRUNE_JOB = 'webhook-events.prune';
 
 /**
  * Runs accepted offboard and health-check events, durably: it polls the table (so events stored before a
@@ -40,6 +42,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly jobs: WebhookJobs,
     private readonly relationships: RelationshipsService,
     private readonly healthChecks: HealthCheckService,
+    private readonly leases: ClusterLeases,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     @InjectPinoLogger(WebhookWorker.name) private readonly logger: PinoLogger,
@@ -60,15 +63,23 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.wakeUp?.();
   }
 
+  private async pruneIfClaimed(now: number): Promise<void> {
+    if (!(await this.leases.claimTick(PRUNE_JOB, new Date(now - (now % PRUNE_EVERY_MS))))) {
+      return;
+    }
+    const pruned = await this.repository.pruneEvents(now - this.config.webhooks.dedupeMs);
+    if (pruned > 0) {
+      this.logger.info({ pruned }, 'webhook events past the deduplication window deleted');
+    }
+  }
+
   /** One pass: prune when due, then run the due events (the loop's body; exposed for tests). */
   async runDue(): Promise<void> {
     const now = this.clock.nowMs();
+    // Due once a day per instance; of several instances, only the first to claim the UTC day prunes.
     if (now - this.lastPruneMs >= PRUNE_EVERY_MS) {
       this.lastPruneMs = now;
-      const pruned = await this.repository.pruneEvents(now - this.config.webhooks.dedupeMs);
-      if (pruned > 0) {
-        this.logger.info({ pruned }, 'webhook events past the deduplication window deleted');
-      }
+      await this.pruneIfClaimed(now);
     }
     const due = await this.repository.dueWorkerEvents(
       new Date(now - CLAIM_EXPIRES_MS),

@@ -532,6 +532,48 @@ describe('signed inbound webhooks (issue 8)', () => {
   });
 });
 
+describe('webhook dedupe retention', () => {
+  let h: VendorHarness;
+
+  beforeAll(async () => {
+    h = await startVendorHarness({ env: { WEBHOOK_WORKER_POLL_MS: '20' } });
+  });
+
+  afterAll(() => h.close());
+
+  it('keeps events for the dedupe window (7 days) and prunes older ones once a day', async () => {
+    const dataSource = h.t.app.get(DataSource);
+    const source = (
+      await h.t.http
+        .post('/v1/webhook-sources')
+        .send({
+          name: 'retention',
+          rules: [{ eventType: 'x', action: 'health_check', subscriber: { ipaasCompanyId: 'companyId' } }],
+        })
+        .expect(201)
+    ).body as { id: string };
+    const day = 24 * HOUR_MS;
+    const insert = (id: string, ageMs: number) =>
+      dataSource.query(
+        `INSERT INTO webhook_events (id, source_id, webhook_id, event_type, action, status, payload, received_at, replays)
+         VALUES ($1, $2, $3, 'x', 'health_check', 'succeeded', '{}', $4, 0)`,
+        [id, source.id, `evt_${id}`, h.clock.nowMs() - ageMs],
+      );
+    const [recent, old] = [randomUUID(), randomUUID()];
+    // Ages as they will be after the clock moves a day forward: 7 days less an hour, and 8 days.
+    await insert(recent, 6 * day - HOUR_MS);
+    await insert(old, 7 * day);
+    h.emulator.control.advanceClock(day + 1000);
+    await eventually(async () => {
+      const rows = await dataSource.query<{ id: string }[]>(
+        'SELECT id FROM webhook_events WHERE id IN ($1, $2)',
+        [recent, old],
+      );
+      return rows.length === 1 ? rows : undefined;
+    }).then((rows) => expect(rows).toEqual([{ id: recent }]));
+  });
+});
+
 describeOnPostgres('webhooks: duplicate storm')('signed inbound webhooks on PostgreSQL', () => {
   let h: VendorHarness;
   let pg: PostgresInstances;

@@ -118,9 +118,8 @@ export class SubscribersRepository {
   }
 
   /** False when a unique column (company id, external reference) is taken, also by a concurrent insert. */
-  // No transactions here: TypeORM's SQLite driver runs every query runner on one connection, so a
-  // transaction would take in (and roll back) statements of concurrent requests. Each write below is
-  // idempotent on its own instead.
+  // No transactions here: each write below is idempotent on its own, so none is needed (and on SQLite none
+  // takes the one connection away from concurrent requests; see database/sqlite-connection-gate.ts).
 
   async insert(subscriber: SubscriberEntity, tags: readonly string[]): Promise<boolean> {
     if (!(await this.uniqueOrFalse(() => this.subscribers.insert(subscriber)))) {

@@ -9,25 +9,14 @@
  * from scripts/pg-throwaway.sh on a free port (stopped at the end).
  */
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { freePort } from '../scripts/lib/tenantry-process';
 import { reportRun, type RunResult, runProvisioningJob } from './provisioning-run';
 
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 1000);
 const TARGET = 1.15;
 const PG_SCRIPT = join(__dirname, '..', 'scripts', 'pg-throwaway.sh');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
 
 async function postgresServer(): Promise<{ url: string; stop: () => void }> {
   if (process.env.BENCH_POSTGRES_URL) {

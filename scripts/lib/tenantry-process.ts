@@ -23,7 +23,7 @@ export interface TenantryProcess {
 }
 
 /** A port nothing listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -12,6 +12,6 @@ import { FleetMembership } from './fleet-membership.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ClusterLeaseEntity]), IpaasModule],
   providers: [ClusterLeasesRepository, ClusterLeases, FleetMembership],
-  exports: [ClusterLeases, FleetMembership],
+  exports: [ClusterLeases],
 })
 export class ClusterModule {}

@@ -21,6 +21,7 @@ export const INSTANCE_TTL_MS = 3 * HEARTBEAT_MS;
 export class FleetMembership implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> = Promise.resolve();
+  /** Live instances at the last heartbeat (this one included), to log when the fleet size changes. */
   private live = 1;
 
   constructor(
@@ -28,11 +29,6 @@ export class FleetMembership implements OnApplicationBootstrap, OnApplicationShu
     private readonly client: IpaasClient,
     @InjectPinoLogger(FleetMembership.name) private readonly logger: PinoLogger,
   ) {}
-
-  /** Live instances at the last heartbeat (this one included). */
-  get instances(): number {
-    return this.live;
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.leases.shared) {

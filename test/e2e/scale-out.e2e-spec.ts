@@ -8,26 +8,13 @@ import {
 } from '../../scripts/lib/tenantry-process';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../scripts/lib/throwaway-database';
 import { eventually } from '../utils/provisioning-fakes';
+import { maxInAnyWindow } from '../utils/windows';
 import { makeTempDirectory } from '../utils/test-app';
 import { describeOnPostgres, TEST_POSTGRES_URL } from '../utils/test-database';
 
 const COMPANIES = 1000;
 const AGGREGATE_RATE = 200;
 const ADMIN = { email: 'scale-admin@tenantry.test', password: 'scale-test-password-1' };
-
-/** Most vendor requests that arrived within any 1-second window (journal arrival times). */
-export function busiestSecond(arrivals: number[]): number {
-  const sorted = [...arrivals].sort((a, b) => a - b);
-  let busiest = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while (sorted[end] - sorted[start] >= 1000) {
-      start += 1;
-    }
-    busiest = Math.max(busiest, end - start + 1);
-  }
-  return busiest;
-}
 
 /** The fire times of the health sweep ticks an instance claimed, from its log lines. */
 function claimedTicks(output: string): string[] {
@@ -146,7 +133,10 @@ describeOnPostgres('scale-out')('two instances on one PostgreSQL database', () =
     expect(mints).toBeGreaterThanOrEqual(COMPANIES);
     expect(mints).toBeLessThanOrEqual(COMPANIES + 32);
     // The vendor never saw more than the aggregate limit (+10%) in any second.
-    const busiest = busiestSecond(journal.map((entry) => Date.parse(entry.at)));
+    const busiest = maxInAnyWindow(
+      journal.map((entry) => Date.parse(entry.at)),
+      1000,
+    );
     process.stdout.write(`scale-out: busiest second ${busiest} requests (limit ${AGGREGATE_RATE})\n`);
     expect(busiest).toBeLessThanOrEqual(AGGREGATE_RATE * 1.1);
 
@@ -156,12 +146,4 @@ describeOnPostgres('scale-out')('two instances on one PostgreSQL database', () =
     expect(ticks.length).toBeGreaterThan(0);
     expect(new Set(ticks).size).toBe(ticks.length);
   }, 300_000);
-});
-
-describe('busiestSecond', () => {
-  it('counts the requests of the fullest sliding 1-second window', () => {
-    expect(busiestSecond([])).toBe(0);
-    expect(busiestSecond([0, 10, 20, 990, 1500])).toBe(4);
-    expect(busiestSecond([0, 1000, 2000])).toBe(1);
-  });
 });

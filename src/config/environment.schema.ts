@@ -317,7 +317,7 @@ export class EnvironmentVariables {
   PROVISIONING_CONCURRENCY = 64;
 
   @Describe(
-    'Lease of a claimed provisioning item, in ms: renewed every third of it; an expired lease is reclaimed.',
+    'Lease of a claimed provisioning item, in ms: renewed every third of it; an expired lease is reclaimed. Must exceed IPAAS_TIMEOUT_MS (a vendor write is sent only with more than one timeout of lease left).',
   )
   @Type(() => Number)
   @IsInt()

@@ -49,6 +49,13 @@ export function loadConfig(raw: RawEnvironment): AppConfig {
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both or neither');
   }
+  // A provisioning write is sent only while more than one vendor timeout of its item's lease is left (see
+  // src/provisioning/ledger/item-lease.ts): a lease no longer than the timeout could never send one.
+  if (env.PROVISIONING_LEASE_MS <= env.IPAAS_TIMEOUT_MS) {
+    problems.push(
+      `PROVISIONING_LEASE_MS: must exceed IPAAS_TIMEOUT_MS (${env.IPAAS_TIMEOUT_MS}); twice that or more is advised`,
+    );
+  }
   if (env.NODE_ENV === 'production') {
     if (env.VAULT_KEYS === undefined) {
       problems.push('VAULT_KEYS: required in production (kid:base64-of-32-bytes)');

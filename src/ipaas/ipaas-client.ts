@@ -33,9 +33,10 @@ function vendorRequestIdOf(headers: Record<string, string | undefined>): string 
   return found !== undefined && SANE_VENDOR_REQUEST_ID.test(found) ? found : null;
 }
 
-/** What the last attempt of a call learnt about the vendor's answer, for the audit event. */
+/** What the attempts of a call learnt, for the audit event: the vendor's request id, and whether any was sent. */
 interface CallTrace {
   vendorRequestId: string | null;
+  sent: boolean;
 }
 
 /** Outcome of the lookup a caller supplies so a failed POST may be retried: did the first attempt land? */
@@ -54,6 +55,11 @@ export interface VendorCall<T> {
   landedCheck?: LandedCheck<T>;
   /** `low` for background reads (health checks): same limits, but only slots no `normal` call waits for. */
   priority?: CallPriority;
+  /**
+   * Runs right before each attempt is sent, after the scheduler admitted it: the caller's last word on a write
+   * (provisioning checks its lease here). An error it throws is passed back as it is, and nothing is sent.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 export interface VendorResponse<T> {
@@ -122,7 +128,7 @@ export class IpaasClient implements OnModuleDestroy {
   /** One vendor call with its retries; a mutating call emits `vendor_call.completed` once it is over, either way. */
   async call<T>(operation: VendorOperation, request: VendorCall<T>): Promise<VendorResponse<T>> {
     const method = VENDOR_ENDPOINTS[operation].method;
-    const trace: CallTrace = { vendorRequestId: null };
+    const trace: CallTrace = { vendorRequestId: null, sent: false };
     if (method === 'GET' || UNAUDITED_OPERATIONS.has(operation)) {
       return this.callWithRetries(operation, request, trace);
     }
@@ -143,6 +149,10 @@ export class IpaasClient implements OnModuleDestroy {
       });
       return response;
     } catch (error) {
+      if (!trace.sent) {
+        // Abandoned before anything reached the vendor (beforeSend refused): no vendor call to record.
+        throw error;
+      }
       // Only the classified message goes to the audit trail (the vendor's error text, capped), never a token or body.
       const failure = error instanceof VendorError ? error : undefined;
       this.events.emit({
@@ -247,20 +257,31 @@ export class IpaasClient implements OnModuleDestroy {
     const startedAt = performance.now();
     trace.vendorRequestId = null;
     let raw: RawVendorResponse;
+    let sending = false;
     try {
       raw = await this.scheduler.schedule(
         request.lane,
-        () =>
-          this.transport.send({
+        async () => {
+          if (request.beforeSend !== undefined) {
+            await request.beforeSend();
+          }
+          sending = true;
+          trace.sent = true;
+          return this.transport.send({
             method: endpoint.method,
             path,
             query: request.query,
             body: request.body,
             token: request.token,
-          }),
+          });
+        },
         { priority: request.priority },
       );
     } catch (error) {
+      if (!sending) {
+        // beforeSend refused the attempt: nothing was sent, so it is no vendor failure (no metric, no circuit).
+        throw error;
+      }
       const failure =
         error instanceof VendorError ? error : new VendorError('network', 'Vendor request failed');
       this.record(operation, request, attempt, startedAt, failure.kind, failure);

@@ -71,6 +71,15 @@ export const VENDOR_ENDPOINTS = {
 
 export type VendorOperation = keyof typeof VENDOR_ENDPOINTS;
 
+/**
+ * Vendor codes that answer a create with "it exists already" (duplicate detection, ../shared/ipaas-api.md §7:
+ * BIZL-1001..1008, e.g. BIZL-1001 a user's email, BIZL-1003 an external id, BIZL-1006 a unique field).
+ * Provisioning adopts the existing resource instead of failing.
+ */
+export const DUPLICATE_VENDOR_CODES: ReadonlySet<string> = new Set(
+  Array.from({ length: 8 }, (_unused, index) => `BIZL-100${index + 1}`),
+);
+
 /** `/sso/v2/User/ChangeCompany/abc`: fills `{param}` placeholders, each URI-encoded. */
 export function buildVendorPath(
   operation: VendorOperation,

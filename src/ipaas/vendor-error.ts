@@ -1,5 +1,6 @@
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { DUPLICATE_VENDOR_CODES } from './vendor-endpoints';
 
 /**
  * A failed vendor call, classified once at the boundary. Callers decide on `kind`, never on raw statuses.
@@ -89,6 +90,22 @@ export class VendorError extends Error {
   withDetails(extra: Partial<VendorError['details']>): VendorError {
     return new VendorError(this.kind, this.message, { ...this.details, ...extra });
   }
+}
+
+/**
+ * The vendor refused a write because what it would create is there already: a 400/409 carrying one of `codes`
+ * (by default the endpoint table's duplicate codes).
+ */
+export function answeredAlreadyExists(
+  error: unknown,
+  codes: ReadonlySet<string> = DUPLICATE_VENDOR_CODES,
+): error is VendorError {
+  return (
+    error instanceof VendorError &&
+    (error.kind === 'validation' || error.kind === 'conflict') &&
+    error.details.vendorCode !== undefined &&
+    codes.has(error.details.vendorCode)
+  );
 }
 
 const VENDOR_CODE = /\b(AUTH|AUTZ|VALD|BIZL|NFND|INTL)-\d{4}\b/;

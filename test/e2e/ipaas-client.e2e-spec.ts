@@ -1,3 +1,4 @@
+import { DomainEvents } from '../../src/common/events/domain-events';
 import { IpaasClient } from '../../src/ipaas/ipaas-client';
 import { VendorError } from '../../src/ipaas/vendor-error';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
@@ -148,6 +149,56 @@ describe('iPaaS.com client against the emulator with faults', () => {
     expect(created.status).toBe(201);
     expect(lookups).toBe(1);
     expect(h.emulator.control.stats().duplicateCreates).toBe(0);
+  });
+
+  it('asks beforeSend right before each attempt of a write: a refusal sends nothing and comes back as it is', async () => {
+    const customer = { first_name: 'Bo', last_name: 'Guard', email_address: 'guard@acme.test' };
+    const refusal = new Error('the lease is gone');
+    const events: string[] = [];
+    const unsubscribe = h.t.app.get(DomainEvents).subscribe((event) => {
+      events.push(event.type);
+    });
+    try {
+      let checks = 0;
+      const refused = client.call('createCustomer', {
+        lane: `lane-${companyId}`,
+        token,
+        body: customer,
+        beforeSend: () => {
+          checks += 1;
+          return Promise.reject(refusal);
+        },
+      });
+      await expect(refused).rejects.toBe(refusal);
+      expect(checks).toBe(1);
+      expect(h.calls(CUSTOMERS)).toBe(0);
+      // Nothing reached the vendor: no vendor call to audit.
+      expect(events).toEqual([]);
+
+      // A retried attempt is asked again: the first POST fails with a 502 (and did not land), the retry is refused.
+      h.emulator.control.addFault({
+        method: 'POST',
+        path: '/customers/**',
+        count: 1,
+        action: { type: 'respond', status: 502 },
+      });
+      checks = 0;
+      const retried = client.call('createCustomer', {
+        lane: `lane-${companyId}`,
+        token,
+        body: customer,
+        landedCheck: () => Promise.resolve({ landed: false }),
+        beforeSend: () => {
+          checks += 1;
+          return checks === 1 ? Promise.resolve() : Promise.reject(refusal);
+        },
+      });
+      await expect(retried).rejects.toBe(refusal);
+      expect(checks).toBe(2);
+      expect(h.calls(CUSTOMERS)).toBe(1);
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('refuses hostile pagination: a server that never advances, and one with endless pages', async () => {

@@ -60,6 +60,8 @@ describe('provisioning survives SIGKILL (crash-resume)', () => {
     IPAAS_RETRY_MAX_MS: '200',
     // A killed worker's lease lapses quickly, so the restarted process reclaims its items within the test.
     PROVISIONING_LEASE_MS: '4000',
+    // A vendor write needs more than one timeout of lease left; the emulator answers in ~10 ms.
+    IPAAS_TIMEOUT_MS: '2000',
     PROVISIONING_RETRY_BASE_MS: '50',
     PROVISIONING_POLL_MS: '100',
   };

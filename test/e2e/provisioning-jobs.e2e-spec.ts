@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 
 import { VendorError } from '../../src/ipaas/vendor-error';
@@ -14,19 +13,17 @@ import {
   ScriptedExecutor,
   startScriptedWorkers,
 } from '../utils/provisioning-fakes';
+import {
+  createTemplate,
+  parseEventStream,
+  type ServerSentEvent,
+  waitForEnd,
+} from '../utils/provisioning-api';
 import { startTestApp, type TestApp } from '../utils/test-app';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 
 type Json = Record<string, unknown>;
 type Behaviour = (subscriber: Subscriber, step: PlannedStep, call: number) => Promise<StepOutcome>;
-
-interface ServerSentEvent {
-  type: string;
-  id: string | undefined;
-  data: Json;
-}
-
-const TERMINAL = ['succeeded', 'completed_with_errors', 'cancelled', 'failed'];
 
 /** Two users and a customer per company: three steps. */
 const SPEC = {
@@ -37,39 +34,6 @@ const SPEC = {
   ],
   customers: [{ email: 'buyer@example.test', firstName: 'Bea', lastName: '{{vars.region}}' }],
 };
-
-function parseEventStream(text: string): ServerSentEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      const field = (name: string) =>
-        block
-          .split('\n')
-          .find((line) => line.startsWith(`${name}: `))
-          ?.slice(name.length + 2);
-      return {
-        type: field('event') ?? 'message',
-        id: field('id'),
-        data: JSON.parse(field('data') ?? '{}') as Json,
-      };
-    });
-}
-
-async function createTemplate(http: TestAgent, spec: object = SPEC): Promise<string> {
-  const response = await http
-    .post('/v1/provisioning/templates')
-    .send({ name: `template-${randomUUID().slice(0, 8)}`, spec })
-    .expect(201);
-  return (response.body as { id: string }).id;
-}
-
-async function waitForEnd(http: TestAgent, jobId: string): Promise<Json> {
-  return eventually(async () => {
-    const job = (await http.get(`/v1/provisioning/jobs/${jobId}`).expect(200)).body as Json;
-    return TERMINAL.includes(job.state as string) ? job : undefined;
-  }, 20000);
-}
 
 /** Rows that register new companies on the way (each test gets its own company ids). */
 function newCompanies(count: number, vars: Record<string, string> = { region: 'eu' }): Json[] {
@@ -112,7 +76,7 @@ describe('provisioning jobs API (scripted steps)', () => {
     dataSource = t.app.get(DataSource);
     executor = new ScriptedExecutor((subscriber, step, call) => behaviour(subscriber, step, call));
     workers = startScriptedWorkers(t, { executor });
-    templateId = await createTemplate(t.http);
+    templateId = await createTemplate(t.http, SPEC);
   });
 
   afterAll(async () => {
@@ -435,7 +399,7 @@ describe('provisioning jobs API (scripted steps)', () => {
     expect(csv.headers['content-disposition']).toContain(`provisioning-job-${job.id as string}.csv`);
     const lines = csv.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'row_index,subscriber_id,ipaas_company_id,name,state,skip_reason,error_code,error_message,attempts,vendor_calls,drift,created,updated,noop,started_at,finished_at',
+      'row_index,subscriber_id,ipaas_company_id,name,state,skip_reason,error_code,error_message,attempts,vendor_calls,drift,created,updated,noop,adopted,started_at,finished_at',
     );
     expect(lines).toHaveLength(6);
     expect(lines[1]).toContain(`,"'=HYPERLINK(""http://evil.test"",""click"")",succeeded,`);

@@ -7,10 +7,11 @@ import type { AppConfig } from '../../src/config/app-config';
 import { Transactions } from '../../src/database/transactions';
 import { VendorError } from '../../src/ipaas/vendor-error';
 import { JobTemplates } from '../../src/provisioning/jobs/job-templates';
+import { ItemLease } from '../../src/provisioning/ledger/item-lease';
 import { ItemRunner } from '../../src/provisioning/ledger/item-runner';
 import { JobLifecycle } from '../../src/provisioning/ledger/job-lifecycle';
 import { LedgerRepository, toStepRow } from '../../src/provisioning/ledger/ledger.repository';
-import type { ItemClaim } from '../../src/provisioning/ledger/ledger.types';
+import type { ItemClaim, LeasedClaim } from '../../src/provisioning/ledger/ledger.types';
 import { ProvisioningEventEntity } from '../../src/provisioning/ledger/provisioning-event.entity';
 import { ProvisioningItemEntity } from '../../src/provisioning/ledger/provisioning-item.entity';
 import { ProvisioningJobEntity } from '../../src/provisioning/ledger/provisioning-job.entity';
@@ -191,12 +192,12 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
     const [itemId] = itemIds;
     const now = clock.nowMs();
     const a = await ledger.claim('worker-A', now, now + LEASE_MS);
-    expect(a).toEqual({ itemId, jobId, fence: 1 });
+    expect(a).toEqual({ itemId, jobId, fence: 1, leaseUntil: now + LEASE_MS });
 
     // A stalls; its lease is moved into the past (time travel) and B claims the item: attempt 2, fence 2.
     await setLease(itemId, now - 1);
     const b = await ledger.claim('worker-B', now, now + LEASE_MS);
-    expect(b).toEqual({ itemId, jobId, fence: 2 });
+    expect(b).toEqual({ itemId, jobId, fence: 2, leaseUntil: now + LEASE_MS });
 
     // While B holds the item, every write of A affects 0 rows.
     const failure = { code: 'VENDOR_UNAVAILABLE', message: 'from A' };
@@ -256,14 +257,14 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
         QUIET_LOGGER,
       );
     const now = clock.nowMs();
-    const a = (await ledger.claim('worker-A', now, now + LEASE_MS)) as ItemClaim;
-    const runA = runner(stuck).run(a, { lost: false, stopping: () => false, leaseUntil: now + LEASE_MS });
+    const a = (await ledger.claim('worker-A', now, now + LEASE_MS)) as LeasedClaim;
+    const runA = runner(stuck).run(new ItemLease(a, ledger, clock, LEASE_MS));
     await eventually(() => (stuck.calls.length > 0 ? true : undefined));
 
     await setLease(itemId, now - 1);
-    const b = (await ledger.claim('worker-B', now, now + LEASE_MS)) as ItemClaim;
+    const b = (await ledger.claim('worker-B', now, now + LEASE_MS)) as LeasedClaim;
     expect(b.fence).toBe(2);
-    await runner(normal).run(b, { lost: false, stopping: () => false, leaseUntil: now + LEASE_MS });
+    await runner(normal).run(new ItemLease(b, ledger, clock, LEASE_MS));
     held.open();
     await runA;
 
@@ -298,14 +299,14 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
       t.config,
       QUIET_LOGGER,
     );
-    const a = (await ledger.claim('worker-A', now, now + LEASE_MS)) as ItemClaim;
+    const a = (await ledger.claim('worker-A', now, now + LEASE_MS)) as LeasedClaim;
     // A's background heartbeat fell behind: its lease has already lapsed in the database.
     await setLease(itemId, now - 1);
-    const control = { lost: false, stopping: () => false, leaseUntil: now - 1 };
-    await runner.run(a, control);
+    const lease = new ItemLease({ ...a, leaseUntil: now - 1 }, ledger, clock, LEASE_MS);
+    await runner.run(lease);
     expect(executor.calls.map((call) => call.stepIndex)).toEqual([0, 1]);
     expect(claimsByB).toEqual([null, null]);
-    expect(control.leaseUntil).toBeGreaterThan(now);
+    expect(lease.leftMs()).toBeGreaterThan(0);
     expect(await item(itemId)).toMatchObject({ state: 'succeeded', fence: a.fence });
   });
 
@@ -337,6 +338,42 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
     await ledger.finishItem(claims[0], { state: 'succeeded' }, now);
     const later = await drain(ledger, 'sweeper', now + fiveMinutes + 1);
     expect(later.map((claim) => claim.itemId).sort()).toEqual([live, notDue].sort());
+  });
+
+  it('a pool never claims an item it still runs, even when that item’s lease lapsed; others can', async () => {
+    const { itemIds } = await seed({ items: 1 });
+    const [itemId] = itemIds;
+    const now = clock.nowMs();
+    const mine = (await ledger.claim('pool-A', now, now + LEASE_MS)) as LeasedClaim;
+    // The run is slow and its renewal came late: the lease lapsed, but pool A still runs the item.
+    await setLease(itemId, now - 1);
+    expect(await ledger.claim('pool-A', now, now + LEASE_MS, [itemId])).toBeNull();
+    expect(await item(itemId)).toMatchObject({ fence: mine.fence, leaseOwner: 'pool-A' });
+    // Another pool (whose runs do not include it) takes the lapsed lease over, as after a crash.
+    expect(await ledger.claim('pool-B', now, now + LEASE_MS, [randomUUID()])).toMatchObject({
+      itemId,
+      fence: mine.fence + 1,
+    });
+  });
+
+  it('renews the leases of many items in one write and says which claims are no longer held', async () => {
+    await seed({ items: 3 });
+    const now = clock.nowMs();
+    const claims = (await drain(ledger, 'pool-A', now)) as LeasedClaim[];
+    expect(claims).toHaveLength(3);
+    // The third was taken over by another pool (its fence moved on).
+    await setLease(claims[2].itemId, now - 1);
+    await ledger.claim('pool-B', now, now + LEASE_MS);
+
+    const held = await ledger.renewLeases(claims, now + 1000, now + 1000 + LEASE_MS);
+
+    expect([...held].sort()).toEqual([claims[0].itemId, claims[1].itemId].sort());
+    for (const claim of claims.slice(0, 2)) {
+      expect(Number((await item(claim.itemId)).leaseExpiresAt?.getTime())).toBe(now + 1000 + LEASE_MS);
+    }
+    // The taken-over item keeps the new holder's lease.
+    expect(await item(claims[2].itemId)).toMatchObject({ leaseOwner: 'pool-B' });
+    expect(Number((await item(claims[2].itemId)).leaseExpiresAt?.getTime())).toBe(now + LEASE_MS);
   });
 
   it('claims each item once under 16 concurrent claimers (200 items)', async () => {
@@ -543,7 +580,7 @@ describeOnPostgres('provisioning ledger')('provisioning ledger on PostgreSQL (tw
     const [itemId] = itemIds;
     const now = Date.now();
     const a = (await ledgers[0].claim('A', now, now + LEASE_MS)) as ItemClaim;
-    expect(a).toEqual({ itemId, jobId, fence: 1 });
+    expect(a).toEqual({ itemId, jobId, fence: 1, leaseUntil: now + LEASE_MS });
     expect(await ledgers[1].claim('B', now, now + LEASE_MS)).toBeNull();
     await instances[1].query('UPDATE provisioning_items SET lease_expires_at = $1 WHERE id = $2', [
       now - 1,

@@ -408,4 +408,167 @@ describe('provisioning steps (plan and ensure) against the emulator', () => {
     expect(customer.action).toBe('created');
     expect(h.emulator.control.stats().duplicateCreates).toBe(0);
   });
+  describe('converges when a create is answered "already exists" (issue 13)', () => {
+    /** Hides what exists from the step's first read of `path`: that list read answers an empty page once. */
+    const hideOnce = (path: string, companyId?: string): void => {
+      h.emulator.control.addFault({
+        method: 'GET',
+        path,
+        companyId,
+        count: 1,
+        action: { type: 'respond', status: 200, body: '[]', headers: { 'content-type': 'application/json' } },
+      });
+    };
+
+    const writesWithStatus = (): string[] =>
+      h.emulator.control
+        .journal()
+        // Writes of the steps (a MiSP login on the first call of a run is the context's, not a step's).
+        .filter((entry) => entry.method !== 'GET' && !entry.url.includes('/Auth/'))
+        .map(
+          (entry) => `${entry.method} ${entry.url.split('?')[0].replace(/\/\d+$/, '/:id')} ${entry.status}`,
+        );
+
+    it('adopts a user the first read did not see and updates its names', async () => {
+      const subscriber = await freshCompany();
+      const companyId = subscriber.ipaasCompanyId;
+      await asCompany(companyId, 'post', '/sso/v2/Users', {
+        email_address: 'adopt@acme.test',
+        first_name: 'Old',
+        last_name: 'Name',
+        role_ids: [],
+      });
+      h.emulator.control.clearJournal();
+      hideOnce('/sso/v2/Users', companyId);
+      const [step] = planner.outline({
+        users: [{ email: 'adopt@acme.test', firstName: 'New', lastName: 'Name' }],
+      });
+
+      const outcome = await executor.execute(subscriber, step, { readCache: new StepReadCache() });
+
+      expect(outcome.action).toBe('adopted');
+      // The refused create, then the update of the adopted user (found by a fresh read, not the cached empty one).
+      expect(writesWithStatus()).toEqual(['POST /sso/v2/Users 400', 'PUT /sso/v2/User/:id 200']);
+      const users = await asCompany<{ email_address: string; first_name: string }[]>(
+        companyId,
+        'get',
+        '/sso/v2/Users?pageSize=1000',
+      );
+      expect(users.filter((user) => user.email_address === 'adopt@acme.test')).toEqual([
+        expect.objectContaining({ first_name: 'New' }),
+      ]);
+      // Read, refused create, fresh read, update.
+      expect(outcome.vendorCalls).toBe(4);
+    });
+
+    it('adopts a role and a customer, updating what differs', async () => {
+      const subscriber = await freshCompany();
+      const companyId = subscriber.ipaasCompanyId;
+      await asCompany(companyId, 'post', '/sso/v2/Roles', { name: 'Auditor', permissions: ['Customer'] });
+      await asCompany(companyId, 'post', '/customers/v2/Customer', {
+        email_address: 'taken@acme.test',
+        first_name: 'Tak',
+        last_name: 'En',
+      });
+      h.emulator.control.clearJournal();
+      hideOnce('/sso/v2/Roles', companyId);
+      hideOnce('/customers/v2/Customers', companyId);
+      const steps = planner.outline({
+        roles: [{ name: 'Auditor', permissions: ['Customer', 'Subscription'] }],
+        customers: [{ email: 'taken@acme.test', firstName: 'Tak', lastName: 'En' }],
+      });
+
+      const outcomes = await applyAll(subscriber, steps);
+
+      expect(outcomes.map(({ action }) => action)).toEqual(['adopted', 'adopted']);
+      expect(writesWithStatus()).toEqual([
+        'POST /sso/v2/Roles 400',
+        'PUT /sso/v2/Role/:id 200',
+        // Already as desired once adopted: no update.
+        'POST /customers/v2/Customer 400',
+      ]);
+    });
+
+    it('fails with VENDOR_CONFLICT_UNRESOLVED when the fresh read still finds nothing', async () => {
+      const subscriber = await freshCompany();
+      h.emulator.control.addFault({
+        method: 'POST',
+        path: '/sso/v2/Users',
+        count: 1,
+        action: {
+          type: 'respond',
+          status: 400,
+          body: 'BIZL-1001 A user with email ghost@acme.test in this company already exists.',
+        },
+      });
+      const [step] = planner.outline({
+        users: [{ email: 'ghost@acme.test', firstName: 'G', lastName: 'H' }],
+      });
+      const failure = executor.execute(subscriber, step, {});
+      await expect(failure).rejects.toMatchObject({
+        code: 'VENDOR_CONFLICT_UNRESOLVED',
+        detail: expect.stringContaining('BIZL-1001 A user with email ghost@acme.test'),
+      });
+      expect(writesWithStatus()).toEqual(['POST /sso/v2/Users 400']);
+    });
+    it('adopts a role share that exists and an approval made meanwhile, advancing the registry', async () => {
+      const request = h.emulator.control.createSubscriberRequest({ companyName: 'Adopted' });
+      const registered = await h.t.http
+        .post('/v1/subscribers')
+        .send({ ipaasCompanyId: request.companyId, name: 'Adopted' })
+        .expect(201);
+      const subscriberId = (registered.body as { id: string }).id;
+      // The registry learns the vendor's view of the relationship (requested) from a sync (which registers
+      // every listed company: this test comes last).
+      await h.t.http.post('/v1/subscribers/sync').expect(200);
+      expect((await subscribers.get(subscriberId)).status).toBe('requested');
+      const pending = await asCompany<unknown[]>(
+        demo.mispCompanyId,
+        'get',
+        '/sso/v2/MiSP/SubscriberRequests?status=pending&pageSize=1000',
+      );
+      const mine = pending.filter(
+        (entry) => (entry as { subscriber_company_id: string }).subscriber_company_id === request.companyId,
+      );
+      expect(mine).toHaveLength(1);
+      // Approved at the vendor after our read of the pending list (the stale page below is that read).
+      await asCompany(
+        demo.mispCompanyId,
+        'put',
+        `/sso/v2/MiSP/SubscriberRequest/${(mine[0] as { id: number }).id}/Approve`,
+      );
+      h.emulator.control.clearJournal();
+      h.emulator.control.addFault({
+        method: 'GET',
+        path: '/sso/v2/MiSP/SubscriberRequests',
+        count: 1,
+        action: {
+          type: 'respond',
+          status: 200,
+          body: JSON.stringify(mine),
+          headers: { 'content-type': 'application/json' },
+        },
+      });
+      const [approve] = planner.outline({ relationship: { approveRequest: true } });
+      const approved = await executor.execute(await subscribers.get(subscriberId), approve, {});
+      expect(approved.action).toBe('adopted');
+      expect((await subscribers.get(subscriberId)).status).toBe('approved');
+
+      // A role share requested meanwhile (by our own lost attempt, say): hidden from the first read.
+      await asCompany(demo.mispCompanyId, 'post', '/sso/v2/MiSP/RoleShares', {
+        subscriber_company_id: request.companyId,
+        role_id: demo.mispRoleId,
+        purpose: 'Onboarding',
+      });
+      h.emulator.control.clearJournal();
+      hideOnce('/sso/v2/MiSP/RoleShares');
+      const [share] = planner.outline({
+        relationship: { roleShares: [{ roleId: demo.mispRoleId, purpose: 'Onboarding' }] },
+      });
+      const shared = await executor.execute(await subscribers.get(subscriberId), share, {});
+      expect(shared.action).toBe('adopted');
+      expect(writesWithStatus()).toEqual(['POST /sso/v2/MiSP/RoleShares 400']);
+      expect((await subscribers.get(subscriberId)).status).toBe('role_share_pending');
+    });
+  });
 });

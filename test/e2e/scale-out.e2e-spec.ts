@@ -67,9 +67,10 @@ describeOnPostgres('scale-out')('two instances on one PostgreSQL database', () =
       IPAAS_GLOBAL_RATE_PER_SECOND: String(AGGREGATE_RATE),
       IPAAS_COMPANY_RATE_PER_SECOND: String(AGGREGATE_RATE),
       IPAAS_COMPANY_CONCURRENCY: '16',
-      // A killed instance's items are reclaimed within the test, yet a live run keeps its lease through the
-      // waits of a saturated budget (the 30 s default is for production).
+      // A killed instance's items are reclaimed within the test (the 30 s default is for production); a live
+      // run renews its lease before each vendor write, which needs more than one timeout of it left.
       PROVISIONING_LEASE_MS: '10000',
+      IPAAS_TIMEOUT_MS: '4000',
       PROVISIONING_POLL_MS: '100',
       HEALTH_CHECK_CRON: '*/5 * * * * *',
       HEALTH_CHECK_CONCURRENCY: '8',

@@ -24,6 +24,7 @@ export enum ErrorCode {
   VENDOR_QUOTA_EXHAUSTED = 'VENDOR_QUOTA_EXHAUSTED',
   VENDOR_LOGIN_FAILED = 'VENDOR_LOGIN_FAILED',
   VENDOR_CREDENTIAL_REJECTED = 'VENDOR_CREDENTIAL_REJECTED',
+  VENDOR_CONFLICT_UNRESOLVED = 'VENDOR_CONFLICT_UNRESOLVED',
   CREDENTIAL_INVALID = 'CREDENTIAL_INVALID',
   MISP_ACCOUNT_MISSING = 'MISP_ACCOUNT_MISSING',
   MISP_COMPANY_UNRESOLVED = 'MISP_COMPANY_UNRESOLVED',
@@ -73,6 +74,10 @@ export const ERROR_CATALOG = {
   },
   [ErrorCode.VENDOR_LOGIN_FAILED]: { status: 422, title: 'iPaaS.com refused the MiSP login' },
   [ErrorCode.VENDOR_CREDENTIAL_REJECTED]: { status: 422, title: 'iPaaS.com refused the company credential' },
+  [ErrorCode.VENDOR_CONFLICT_UNRESOLVED]: {
+    status: 409,
+    title: 'iPaaS.com says the resource already exists, but reading it again does not find it',
+  },
   [ErrorCode.CREDENTIAL_INVALID]: {
     status: 409,
     title: 'The company credential is marked invalid; no calls are made until staff replace it',

@@ -287,7 +287,7 @@ export class StepResponseDto {
   @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] })
   state!: string;
 
-  @ApiProperty({ type: String, nullable: true, enum: ['created', 'updated', 'noop'] })
+  @ApiProperty({ type: String, nullable: true, enum: ['created', 'updated', 'noop', 'adopted'] })
   resultAction!: string | null;
 
   @ApiProperty()
@@ -409,6 +409,11 @@ export class ReportItemDto {
 
   @ApiProperty()
   noop!: number;
+
+  @ApiProperty({
+    description: 'Steps whose create was answered "already exists" and that took the existing resource over',
+  })
+  adopted!: number;
 
   @ApiProperty({ type: Date, nullable: true })
   startedAt!: Date | null;

@@ -55,6 +55,7 @@ export const REPORT_CSV_COLUMNS = [
   'created',
   'updated',
   'noop',
+  'adopted',
   'started_at',
   'finished_at',
 ] as const;
@@ -75,6 +76,7 @@ function reportCsvLine(item: ReportItemDto): string {
     item.created,
     item.updated,
     item.noop,
+    item.adopted,
     item.startedAt?.toISOString() ?? null,
     item.finishedAt?.toISOString() ?? null,
   ]);
@@ -258,6 +260,7 @@ export class JobsService {
       created: results.filter((action) => action === 'created').length,
       updated: results.filter((action) => action === 'updated').length,
       noop: results.filter((action) => action === 'noop').length,
+      adopted: results.filter((action) => action === 'adopted').length,
       startedAt: item.startedAt,
       finishedAt: item.finishedAt,
     };

@@ -11,22 +11,12 @@ import { StepReadCache } from '../steps/step-read-cache';
 import { type PlannedStep, StepExecutor, StepPlanner } from '../steps/step.types';
 import { backoffMs, classifyFailure } from './item-failures';
 import { JobLifecycle } from './job-lifecycle';
+import { ItemLease, LeaseLost, LeaseTooShort } from './item-lease';
 import { type ItemEnd, LedgerRepository, toPlannedStep } from './ledger.repository';
 import type { ItemClaim } from './ledger.types';
 import type { ProvisioningItemEntity } from './provisioning-item.entity';
 import type { ProvisioningJobEntity } from './provisioning-job.entity';
 import { ProvisioningMetrics } from './provisioning.metrics';
-
-/** What the pool tells a run while it works: its lease was lost, or the instance is stopping. */
-export interface RunControl {
-  lost: boolean;
-  stopping(): boolean;
-  /** When the lease held for this run ends (epoch ms), as last renewed by the pool or the run. */
-  leaseUntil: number;
-}
-
-/** The claim was lost (a write affected 0 rows): stop without writing anything else. */
-class LeaseLost extends Error {}
 
 function parseVars(text: string | null): Record<string, string> | null {
   return text === null ? null : (JSON.parse(text) as Record<string, string>);
@@ -52,7 +42,12 @@ export class ItemRunner {
     @InjectPinoLogger(ItemRunner.name) private readonly logger: PinoLogger,
   ) {}
 
-  async run(claim: ItemClaim, control: RunControl): Promise<void> {
+  /**
+   * Works the item `lease` holds until it ends, fails, is handed back (`stopping`: the instance shuts down) or
+   * the lease is lost (then nothing more is written, at the vendor or in the ledger).
+   */
+  async run(lease: ItemLease, stopping: () => boolean = () => false): Promise<void> {
+    const { claim } = lease;
     const [item, job] = await Promise.all([
       this.ledger.findItem(claim.itemId),
       this.ledger.findJob(claim.jobId),
@@ -67,21 +62,32 @@ export class ItemRunner {
         return;
       }
       await this.event(claim, item, 'item.running', { attempt: item.attempts });
-      await this.work(claim, control, item, job);
+      await this.work(lease, stopping, item, job);
     } catch (error) {
       if (!(error instanceof LeaseLost)) {
         throw error;
       }
-      this.logger.warn({ itemId: claim.itemId, fence: claim.fence }, 'provisioning item lease lost; stopped');
+      this.logger.warn(
+        { itemId: claim.itemId, fence: claim.fence, reason: error.message },
+        'provisioning item run stopped: its lease is lost or too short',
+      );
+      if (error instanceof LeaseTooShort) {
+        // Still ours, but too little is left to write safely: hand it back for an immediate new claim (fenced,
+        // so this changes nothing if the lease was taken over meanwhile; not counted as a failure).
+        const now = this.clock.nowMs();
+        await this.ledger.releaseItem(claim, now, null, now);
+      }
     }
   }
 
   private async work(
-    claim: ItemClaim,
-    control: RunControl,
+    lease: ItemLease,
+    stopping: () => boolean,
     item: ProvisioningItemEntity,
     job: ProvisioningJobEntity,
   ): Promise<void> {
+    const { claim } = lease;
+    const { leaseMs } = this.config.provisioning;
     let stepIndex: number | null = null;
     try {
       const subscriber = await this.subscribers.get(item.subscriberId);
@@ -94,17 +100,16 @@ export class ItemRunner {
           if (stored.state === 'succeeded') {
             continue;
           }
-          if (control.lost) {
-            throw new LeaseLost();
-          }
-          if (control.stopping()) {
+          if (stopping()) {
             // Shutting down: hand the item back at once rather than let its lease lapse.
             await this.check(this.ledger.releaseItem(claim, this.clock.nowMs(), null, this.clock.nowMs()));
             return;
           }
           stepIndex = stored.stepIndex;
-          await this.keepLease(claim, control);
-          await this.ensure(claim, subscriber, toPlannedStep(stored), readCache);
+          // Each step starts with most of a lease ahead (the pool's renewal can run late under load); every
+          // vendor write inside it checks again right before it is sent (ItemLease).
+          await lease.ensure((leaseMs * 2) / 3);
+          await this.ensure(lease, item, subscriber, toPlannedStep(stored), readCache);
           stepIndex = null;
         }
       }
@@ -130,32 +135,45 @@ export class ItemRunner {
     }
     const started = this.clock.nowMs();
     const steps = await this.planner.planCompany(subscriber, result.rendered);
-    this.metrics.stepFinished('plan', 'succeeded', (this.clock.nowMs() - started) / 1000, 0);
+    this.metrics.stepFinished('plan', { outcome: 'succeeded' }, (this.clock.nowMs() - started) / 1000, 0);
     await this.check(this.ledger.replaceSteps(claim, steps, this.clock.nowMs()));
   }
 
   private async ensure(
-    claim: ItemClaim,
+    lease: ItemLease,
+    item: ProvisioningItemEntity,
     subscriber: Subscriber,
     step: PlannedStep,
     readCache: StepReadCache,
   ): Promise<void> {
+    const { claim } = lease;
     const started = this.clock.nowMs();
+    // A vendor write is sent only while more than one request timeout of lease is left: it then ends, one way
+    // or the other, before another worker could take the item over.
+    const writeNeedsMs = this.config.ipaas.timeoutMs;
     try {
       const outcome = await this.executor.execute(subscriber, step, {
         expectedObserved: step.observed,
         readCache,
+        beforeWrite: () => lease.ensure(writeNeedsMs),
       });
       this.metrics.stepFinished(
         step.kind,
-        'succeeded',
+        { outcome: 'succeeded', action: outcome.action },
         (this.clock.nowMs() - started) / 1000,
         outcome.vendorCalls,
       );
       await this.check(this.ledger.recordStepSuccess(claim, step.index, outcome, this.clock.nowMs()));
+      if (outcome.action === 'adopted') {
+        await this.event(claim, item, 'step.adopted', {
+          stepIndex: step.index,
+          kind: step.kind,
+          key: step.key,
+        });
+      }
     } catch (error) {
       if (!(error instanceof LeaseLost)) {
-        this.metrics.stepFinished(step.kind, 'failed', (this.clock.nowMs() - started) / 1000, 0);
+        this.metrics.stepFinished(step.kind, { outcome: 'failed' }, (this.clock.nowMs() - started) / 1000, 0);
       }
       throw error;
     }
@@ -234,27 +252,6 @@ export class ItemRunner {
         return;
       }
     }
-  }
-
-  /**
-   * Starts every step with most of a lease ahead: the background heartbeat can run late under load, and a
-   * lease that lapses while a step is creating something at the vendor would let another worker run the same
-   * step at the same time (both read "missing", both create). Renewing here when less than two thirds of the
-   * lease is left means a step has at least that long (PROVISIONING_LEASE_MS should exceed a vendor call's
-   * timeout and retries by a wide margin).
-   */
-  private async keepLease(claim: ItemClaim, control: RunControl): Promise<void> {
-    const { leaseMs } = this.config.provisioning;
-    const now = this.clock.nowMs();
-    if (control.leaseUntil - now >= (leaseMs * 2) / 3) {
-      return;
-    }
-    const until = now + leaseMs;
-    if (!(await this.ledger.heartbeat(claim, now, until))) {
-      control.lost = true;
-      throw new LeaseLost();
-    }
-    control.leaseUntil = until;
   }
 
   private async end(claim: ItemClaim, item: ProvisioningItemEntity, end: ItemEnd): Promise<void> {

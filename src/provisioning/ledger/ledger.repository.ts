@@ -12,6 +12,7 @@ import {
   type ItemCounts,
   type ItemState,
   type JobState,
+  type LeasedClaim,
   type RecordedError,
 } from './ledger.types';
 import { ProvisioningEventEntity } from './provisioning-event.entity';
@@ -150,12 +151,24 @@ export class LedgerRepository {
    * from the active job claimed least recently (round-robin across jobs), in row order within the job; an
    * item waits while another item of the same company runs (one job at a time per company, so two ensures
    * never race on one company) and while its job has `maxInFlight` items running.
+   *
+   * `exclude` lists the items the caller is still running: a pool never claims an item it works on, even
+   * when that item's lease lapsed (a slow run whose renewal came late). Claiming it again would start a second
+   * run beside the first one; both would read "missing" and both create at the vendor. The lapsed run finds
+   * its lease gone before its next vendor write (ItemLease) and stops; only then may the item be claimed.
    */
-  async claim(owner: string, now: number, leaseUntil: number): Promise<ItemClaim | null> {
+  async claim(
+    owner: string,
+    now: number,
+    leaseUntil: number,
+    exclude: readonly string[] = [],
+  ): Promise<LeasedClaim | null> {
+    const parameters = { owner, now, leaseUntil, exclude };
+    const expired = expiredCandidateSql(exclude.length > 0);
     const claim = this.transactions.isSqlite
-      ? await this.claimOnSqlite(owner, now, leaseUntil)
-      : ((await this.claimOnPostgres(EXPIRED_CANDIDATE_SQL, owner, now, leaseUntil)) ??
-        (await this.claimOnPostgres(PENDING_CANDIDATE_SQL, owner, now, leaseUntil)));
+      ? await this.claimOnSqlite(`COALESCE((${expired}), (${PENDING_CANDIDATE_SQL}))`, parameters)
+      : ((await this.claimOnPostgres(expired, parameters)) ??
+        (await this.claimOnPostgres(PENDING_CANDIDATE_SQL, parameters)));
     if (claim !== null) {
       // Fairness bookkeeping only (not part of the claim's atomicity): the job goes to the back of the queue.
       await this.dataSource
@@ -175,29 +188,21 @@ export class LedgerRepository {
 
   /**
    * SQLite has one writer: a single UPDATE picks the candidate (an expired lease first, else a due pending
-   * item) and takes it atomically. TypeORM's sqlite runner sends statements starting with "UPDATE " through
-   * run(), which drops RETURNING rows; the leading comment routes it through all(), which returns them.
+   * item) and takes it atomically.
    */
-  private async claimOnSqlite(owner: string, now: number, leaseUntil: number): Promise<ItemClaim | null> {
-    const candidate = `COALESCE((${EXPIRED_CANDIDATE_SQL}), (${PENDING_CANDIDATE_SQL}))`;
+  private async claimOnSqlite(candidate: string, parameters: ClaimParameters): Promise<LeasedClaim | null> {
     return this.firstClaim(
-      await this.queryRows(this.dataSource.manager, `/* claim */ ${claimSql(candidate)}`, {
-        owner,
-        now,
-        leaseUntil,
-      }),
+      await this.queryRows(this.dataSource.manager, returningSql(claimSql(candidate)), parameters),
+      parameters.leaseUntil,
     );
   }
 
   /** PostgreSQL: lock the candidate, skipping rows other claimers hold, then take it in the same transaction. */
   private async claimOnPostgres(
     candidateSql: string,
-    owner: string,
-    now: number,
-    leaseUntil: number,
-  ): Promise<ItemClaim | null> {
+    parameters: ClaimParameters,
+  ): Promise<LeasedClaim | null> {
     return this.transactions.run(async (manager) => {
-      const parameters = { owner, now, leaseUntil };
       const [candidate] = await this.queryRows<{ id: string }>(
         manager,
         `${candidateSql} FOR UPDATE OF i SKIP LOCKED`,
@@ -208,13 +213,19 @@ export class LedgerRepository {
       }
       return this.firstClaim(
         await this.queryRows(manager, claimSql(':id'), { ...parameters, id: candidate.id }),
+        parameters.leaseUntil,
       );
     });
   }
 
-  private firstClaim(rows: { id: string; job_id: string; fence: number | string }[]): ItemClaim | null {
+  private firstClaim(
+    rows: { id: string; job_id: string; fence: number | string }[],
+    leaseUntil: number,
+  ): LeasedClaim | null {
     const [row] = rows;
-    return row === undefined ? null : { itemId: row.id, jobId: row.job_id, fence: Number(row.fence) };
+    return row === undefined
+      ? null
+      : { itemId: row.id, jobId: row.job_id, fence: Number(row.fence), leaseUntil };
   }
 
   // ---- Fenced writes of the worker holding a claim -----------------------------------------------------
@@ -222,6 +233,29 @@ export class LedgerRepository {
   /** Extends the lease; false when the claim was lost (the worker must stop). */
   async heartbeat(claim: ItemClaim, now: number, leaseUntil: number): Promise<boolean> {
     return this.updateClaimed(claim, { leaseExpiresAt: new Date(leaseUntil), updatedAt: new Date(now) });
+  }
+
+  /**
+   * Extends the leases of several claims in one statement (a pool's periodic renewal: one write, not one per
+   * item in flight). Returns the ids of the items still held; a claim missing from the answer was lost.
+   */
+  async renewLeases(claims: readonly ItemClaim[], now: number, leaseUntil: number): Promise<Set<string>> {
+    if (claims.length === 0) {
+      return new Set();
+    }
+    const parameters: Record<string, unknown> = { now, leaseUntil };
+    const held = claims.map((claim, index) => {
+      parameters[`item${index}`] = claim.itemId;
+      parameters[`fence${index}`] = claim.fence;
+      return `(id = :item${index} AND fence = :fence${index})`;
+    });
+    const rows = await this.queryRows<{ id: string }>(
+      this.dataSource.manager,
+      returningSql(`UPDATE provisioning_items SET lease_expires_at = :leaseUntil, updated_at = :now
+        WHERE state = 'running' AND (${held.join(' OR ')}) RETURNING id`),
+      parameters,
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -755,6 +789,22 @@ export class LedgerRepository {
   }
 }
 
+// A type, not an interface: it is passed where named SQL parameters (a string-keyed record) are expected.
+type ClaimParameters = {
+  owner: string;
+  now: number;
+  leaseUntil: number;
+  exclude: readonly string[];
+};
+
+/**
+ * TypeORM's sqlite runner sends statements starting with "UPDATE " through run(), which drops RETURNING rows;
+ * a leading comment routes them through all(), which returns them (PostgreSQL ignores the comment).
+ */
+function returningSql(sql: string): string {
+  return `/* returning */ ${sql}`;
+}
+
 /** Takes the item `candidate` (an id expression) unless it stopped being claimable meanwhile. */
 function claimSql(candidate: string): string {
   return `UPDATE provisioning_items
@@ -765,14 +815,19 @@ function claimSql(candidate: string): string {
     RETURNING id, job_id, fence`;
 }
 
-// Items whose lease expired while their worker held them, oldest expiry first; also those of a job being
-// cancelled, so its cancellation can complete (the worker then cancels the item instead of running it).
-const EXPIRED_CANDIDATE_SQL = `SELECT i.id FROM provisioning_items i
+/**
+ * Items whose lease expired while their worker held them, oldest expiry first; also those of a job being
+ * cancelled, so its cancellation can complete (the worker then cancels the item instead of running it). With
+ * `excluding`, not the items in `:exclude` (those the claiming pool still runs).
+ */
+function expiredCandidateSql(excluding: boolean): string {
+  return `SELECT i.id FROM provisioning_items i
   JOIN provisioning_jobs j ON j.id = i.job_id
   WHERE i.state = 'running' AND i.lease_expires_at < :now
-    AND j.state IN ('pending', 'running', 'cancelling')
+    AND j.state IN ('pending', 'running', 'cancelling')${excluding ? '\n    AND i.id NOT IN (:...exclude)' : ''}
   ORDER BY i.lease_expires_at
   LIMIT 1`;
+}
 
 // Claimable: pending, due, no other item of the same company running, within the job's in-flight cap.
 const CLAIMABLE = (alias: string) => `${alias}.state = 'pending' AND ${alias}.next_attempt_at <= :now

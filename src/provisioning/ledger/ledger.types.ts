@@ -59,6 +59,11 @@ export interface ItemClaim {
   fence: number;
 }
 
+/** A claim as granted: with the instant its lease ends, as written by the claim itself (epoch ms). */
+export interface LeasedClaim extends ItemClaim {
+  leaseUntil: number;
+}
+
 /** An error recorded on an item or step: a stable code and a message safe to show. */
 export interface RecordedError {
   code: string;

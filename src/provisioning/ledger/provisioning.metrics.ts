@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 import { MetricsService } from '../../metrics/metrics.service';
+import type { StepOutcome } from '../steps/step.types';
 import { JOB_STATES, type FinalItemState } from './ledger.types';
 import { LedgerRepository } from './ledger.repository';
 
@@ -11,6 +12,7 @@ export class ProvisioningMetrics {
   private readonly items: Counter<'state'>;
   private readonly stepDuration: Histogram<'kind' | 'outcome'>;
   private readonly vendorCalls: Counter;
+  private readonly stepResults: Counter<'kind' | 'action'>;
 
   constructor(metrics: MetricsService, ledger: LedgerRepository) {
     this.items = new Counter({
@@ -24,6 +26,12 @@ export class ProvisioningMetrics {
       help: 'Duration of one provisioning step (plan or ensure) by kind and outcome',
       labelNames: ['kind', 'outcome'] as const,
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60],
+      registers: [metrics.registry],
+    });
+    this.stepResults = new Counter({
+      name: 'tenantry_provisioning_step_results_total',
+      help: 'Provisioning steps ensured, by kind and result (created, updated, noop, adopted) (this instance)',
+      labelNames: ['kind', 'action'] as const,
       registers: [metrics.registry],
     });
     this.vendorCalls = new Counter({
@@ -54,8 +62,17 @@ export class ProvisioningMetrics {
     }
   }
 
-  stepFinished(kind: string, outcome: 'succeeded' | 'failed', seconds: number, vendorCalls: number): void {
-    this.stepDuration.observe({ kind, outcome }, seconds);
+  /** A step ended; `action` is the result of an ensure that succeeded (a plan has none). */
+  stepFinished(
+    kind: string,
+    result: { outcome: 'succeeded' | 'failed'; action?: StepOutcome['action'] },
+    seconds: number,
+    vendorCalls: number,
+  ): void {
+    this.stepDuration.observe({ kind, outcome: result.outcome }, seconds);
+    if (result.action !== undefined) {
+      this.stepResults.inc({ kind, action: result.action });
+    }
     if (vendorCalls > 0) {
       this.vendorCalls.inc(vendorCalls);
     }

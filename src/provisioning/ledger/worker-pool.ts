@@ -4,25 +4,29 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Clock } from '../../common/time/clock';
 import { AppConfig, type ProvisioningSettings } from '../../config/app-config';
 import { IdGenerator } from '../../subscribers/id-generator';
-import { ItemRunner, type RunControl } from './item-runner';
+import { ItemLease } from './item-lease';
+import { ItemRunner } from './item-runner';
 import { LedgerRepository } from './ledger.repository';
-import type { ItemClaim } from './ledger.types';
+import type { LeasedClaim } from './ledger.types';
 
 const SHUTDOWN_SLICE_MS = 50;
 
 interface Running {
-  claim: ItemClaim;
-  control: RunControl;
+  lease: ItemLease;
   done: Promise<void>;
 }
 
 /**
  * The bounded pool of provisioning workers of this instance (PROVISIONING_CONCURRENCY items at once; 0: none).
- * One dispatcher claims items while a slot is free, renews the leases of the items in flight every third of
- * the lease (a renewal that affects nothing marks the run lost, and it stops), and otherwise sleeps until the
- * next poll or until woken (an item ended, a job was submitted). There is no sweeper: the claim itself takes
- * items whose lease expired. On shutdown it stops claiming and lets the runs finish their current step for up
- * to a lease (or half the shutdown budget); runs hand their item back between steps.
+ * Two loops:
+ * - the dispatcher claims items while a slot is free (never one this pool still runs), and otherwise sleeps
+ *   until the next poll or until woken (an item ended, a job was submitted);
+ * - the renewer extends the leases of every item in flight every third of the lease, in one statement, on its
+ *   own timer: filling 64 slots (two transactions each on PostgreSQL) can take a while, and renewals must not
+ *   wait behind it. A renewal that finds an item taken over marks its lease lost, and the run stops.
+ * There is no sweeper: the claim itself takes items whose lease expired. On shutdown it stops claiming and lets
+ * the runs finish their current step for up to a lease (or half the shutdown budget), renewing meanwhile; runs
+ * hand their item back between steps.
  */
 @Injectable()
 export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -30,12 +34,14 @@ export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplic
   readonly owner: string;
   private readonly settings: ProvisioningSettings;
   private readonly shutdownTimeoutMs: number;
+  /** Keyed by item id: a pool runs an item at most once at a time. */
   private readonly running = new Map<string, Running>();
   private stopping = false;
   private dispatcher: Promise<void> | undefined;
-  private wakePending = false;
-  private wakeUp: (() => void) | undefined;
-  private nextHeartbeatMs = 0;
+  private renewer: Promise<void> | undefined;
+  private renewing = false;
+  private readonly dispatcherWake = new Wake();
+  private readonly renewerWake = new Wake();
 
   constructor(
     private readonly ledger: LedgerRepository,
@@ -52,14 +58,15 @@ export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     if (this.settings.concurrency > 0) {
+      this.renewing = true;
       this.dispatcher = this.dispatch();
+      this.renewer = this.renewLoop();
     }
   }
 
   /** New work was stored (a job submitted or retried, an item ended): look now rather than at the next poll. */
   wake(): void {
-    this.wakePending = true;
-    this.wakeUp?.();
+    this.dispatcherWake.ring();
   }
 
   /** Items this pool is working on. */
@@ -83,24 +90,28 @@ export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplic
         this.clock.sleep(SHUTDOWN_SLICE_MS),
       ]);
     }
+    this.renewing = false;
+    this.renewerWake.ring();
+    await this.renewer;
   }
 
   private async dispatch(): Promise<void> {
     while (!this.stopping) {
       try {
         await this.fillSlots();
-        await this.renewLeasesIfDue();
       } catch (error) {
         this.logger.error({ err: error }, 'provisioning dispatcher failed; retrying at the next poll');
       }
-      await this.idle();
+      await this.dispatcherWake.wait(this.clock, this.settings.pollMs);
     }
   }
 
   private async fillSlots(): Promise<void> {
     while (!this.stopping && this.running.size < this.settings.concurrency) {
       const now = this.clock.nowMs();
-      const claim = await this.ledger.claim(this.owner, now, now + this.settings.leaseMs);
+      const claim = await this.ledger.claim(this.owner, now, now + this.settings.leaseMs, [
+        ...this.running.keys(),
+      ]);
       if (claim === null) {
         return;
       }
@@ -108,60 +119,77 @@ export class ProvisioningWorkers implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  private start(claim: ItemClaim): void {
-    // Keyed by fence too: after a lost lease this pool may hold a newer claim of the same item.
-    const key = `${claim.itemId}:${claim.fence}`;
-    const control: RunControl = {
-      lost: false,
-      stopping: () => this.stopping,
-      leaseUntil: this.clock.nowMs() + this.settings.leaseMs,
-    };
+  private start(claim: LeasedClaim): void {
+    const lease = new ItemLease(claim, this.ledger, this.clock, this.settings.leaseMs);
     const done = this.runner
-      .run(claim, control)
+      .run(lease, () => this.stopping)
       .catch((error: unknown) => {
         // The item stays running until its lease lapses; then it is claimed again and resumes.
         this.logger.error({ err: error, itemId: claim.itemId }, 'provisioning item run failed');
       })
       .finally(() => {
-        this.running.delete(key);
+        this.running.delete(claim.itemId);
         this.wake();
       });
-    this.running.set(key, { claim, control, done });
+    this.running.set(claim.itemId, { lease, done });
   }
 
-  private async renewLeasesIfDue(): Promise<void> {
+  private async renewLoop(): Promise<void> {
+    const every = Math.max(10, Math.floor(this.settings.leaseMs / 3));
+    while (this.renewing) {
+      await this.renewerWake.wait(this.clock, every);
+      if (!this.renewing) {
+        return;
+      }
+      try {
+        await this.renewLeases();
+      } catch (error) {
+        this.logger.error({ err: error }, 'provisioning lease renewal failed; retrying at the next beat');
+      }
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const leases = [...this.running.values()].map((run) => run.lease).filter((lease) => !lease.isLost);
+    if (leases.length === 0) {
+      return;
+    }
     const now = this.clock.nowMs();
-    if (now < this.nextHeartbeatMs) {
-      return;
-    }
-    this.nextHeartbeatMs = now + this.heartbeatEveryMs;
-    await Promise.all(
-      [...this.running.values()].map(async ({ claim, control }) => {
-        if (await this.ledger.heartbeat(claim, now, now + this.settings.leaseMs)) {
-          control.leaseUntil = Math.max(control.leaseUntil, now + this.settings.leaseMs);
-        } else {
-          control.lost = true;
-        }
-      }),
+    const until = now + this.settings.leaseMs;
+    const held = await this.ledger.renewLeases(
+      leases.map((lease) => lease.claim),
+      now,
+      until,
     );
+    for (const lease of leases) {
+      lease.renewed(held.has(lease.claim.itemId) ? until : null);
+    }
+  }
+}
+
+/**
+ * A sleep that can be cut short: `wait` resolves after `ms` or at the next `ring`, whichever comes first; a
+ * ring while nobody waits is kept for the next wait (a wake-up is never lost between two looks).
+ */
+class Wake {
+  private pending = false;
+  private resolve: (() => void) | undefined;
+
+  ring(): void {
+    this.pending = true;
+    this.resolve?.();
   }
 
-  private get heartbeatEveryMs(): number {
-    return Math.max(10, Math.floor(this.settings.leaseMs / 3));
-  }
-
-  private async idle(): Promise<void> {
-    if (this.wakePending) {
-      this.wakePending = false;
+  async wait(clock: Clock, ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
       return;
     }
-    const untilHeartbeat = this.running.size > 0 ? this.nextHeartbeatMs - this.clock.nowMs() : Infinity;
-    const wait = Math.max(1, Math.min(this.settings.pollMs, untilHeartbeat));
     await new Promise<void>((resolve) => {
-      this.wakeUp = resolve;
-      void this.clock.sleep(wait).then(resolve);
+      this.resolve = resolve;
+      void clock.sleep(Math.max(1, ms)).then(resolve);
     });
-    this.wakeUp = undefined;
-    this.wakePending = false;
+    this.resolve = undefined;
+    this.pending = false;
   }
 }

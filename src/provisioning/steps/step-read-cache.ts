@@ -19,4 +19,8 @@ export class StepReadCache {
     this.entries.set(key, started);
     return started;
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

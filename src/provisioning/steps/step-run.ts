@@ -3,7 +3,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import type { VendorResponse } from '../../ipaas/ipaas-client';
 import { collectPages, paginate } from '../../ipaas/paginate';
-import type { VendorOperation } from '../../ipaas/vendor-endpoints';
+import { VENDOR_ENDPOINTS, type VendorOperation } from '../../ipaas/vendor-endpoints';
 import { VendorError } from '../../ipaas/vendor-error';
 import type { MispCall } from '../../relationships/misp-vendor.service';
 import type { Subscriber, SubscriberStatus } from '../../subscribers/subscribers.service';
@@ -27,6 +27,8 @@ export class StepRun {
     readonly subscriber: Subscriber,
     private readonly services: StepServices,
     private readonly cache: StepReadCache = new StepReadCache(),
+    /** Awaited right before every vendor write is sent (the item's lease check); throws to abandon it. */
+    private readonly beforeWrite?: () => Promise<void>,
   ) {}
 
   /** A read shared by the steps of this attempt (keyed per company, so one cache can never mix two). */
@@ -34,8 +36,18 @@ export class StepRun {
     return this.cache.get(`${this.subscriber.id}|${key}`, read);
   }
 
-  async company<T>(operation: VendorOperation, request: CompanyCall<T> = {}): Promise<T> {
-    return this.count(await this.services.companyVendor.call<T>(this.subscriber.id, operation, request));
+  /**
+   * Forgets every read shared so far: the vendor answered a create "already exists" for something those reads
+   * did not show, so none of them can be trusted any more; the next cached read goes to the vendor again.
+   */
+  forgetReads(): void {
+    this.cache.clear();
+  }
+
+  company<T>(operation: VendorOperation, request: CompanyCall<T> = {}): Promise<T> {
+    return this.counted(
+      this.services.companyVendor.call<T>(this.subscriber.id, operation, this.guarded(operation, request)),
+    );
   }
 
   companyList<T>(operation: VendorOperation, query: ListQuery = {}): Promise<T[]> {
@@ -47,8 +59,8 @@ export class StepRun {
   }
 
   /** A call as the MiSP's own company (the MiSP/* routes). */
-  async asMisp<T>(operation: VendorOperation, request: MispCall<T> = {}): Promise<T> {
-    return this.count(await this.services.misp.call<T>(operation, request));
+  asMisp<T>(operation: VendorOperation, request: MispCall<T> = {}): Promise<T> {
+    return this.counted(this.services.misp.call<T>(operation, this.guarded(operation, request)));
   }
 
   mispList<T>(operation: VendorOperation, query: ListQuery = {}): Promise<T[]> {
@@ -75,9 +87,26 @@ export class StepRun {
     this.services.companyVendor.forget(this.subscriber.id);
   }
 
-  private count<T>(response: VendorResponse<T>): T {
-    this.calls += response.attempts;
-    return response.data;
+  /** A write carries the before-write check; reads go as they are. */
+  private guarded<R extends { beforeSend?: () => Promise<void> }>(operation: VendorOperation, request: R): R {
+    if (this.beforeWrite === undefined || VENDOR_ENDPOINTS[operation].method === 'GET') {
+      return request;
+    }
+    return { ...request, beforeSend: this.beforeWrite };
+  }
+
+  /** The call's data; its HTTP attempts are counted whether it succeeded or was refused. */
+  private async counted<T>(call: Promise<VendorResponse<T>>): Promise<T> {
+    try {
+      const response = await call;
+      this.calls += response.attempts;
+      return response.data;
+    } catch (error) {
+      if (error instanceof VendorError) {
+        this.calls += error.details.attempts ?? 0;
+      }
+      throw error;
+    }
   }
 
   private list<T>(

@@ -39,7 +39,11 @@ export interface PlannedStep {
 }
 
 export interface StepOutcome {
-  action: 'created' | 'updated' | 'noop';
+  /**
+   * `adopted`: the create was answered "already exists" for a resource the step's read had not seen (a lost
+   * earlier attempt, another actor); the step read it again, took it as its own and updated what differed.
+   */
+  action: 'created' | 'updated' | 'noop' | 'adopted';
   /** The state read before acting differs from the plan's `observed` fingerprint. */
   drift: boolean;
   vendorCalls: number;
@@ -69,6 +73,8 @@ export abstract class StepExecutor {
       expectedObserved?: string | null;
       /** One per item attempt (optional): the item's steps then share list reads instead of each reading. */
       readCache?: StepReadCache;
+      /** Awaited right before each vendor write is sent; throwing abandons the write unsent (and the step). */
+      beforeWrite?: () => Promise<void>;
     },
   ): Promise<StepOutcome>;
 }

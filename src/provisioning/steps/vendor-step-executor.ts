@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-code';
+import { answeredAlreadyExists, type VendorError } from '../../ipaas/vendor-error';
 import { type Subscriber, SubscribersService } from '../../subscribers/subscribers.service';
 import { fingerprint } from './fingerprint';
 import { STEP_HANDLERS } from './handlers';
+import type { AnyStepHandler } from './handlers/step-handler';
 import { type PlannedAction, type PlannedStep, StepExecutor, type StepOutcome } from './step.types';
 import type { StepReadCache } from './step-read-cache';
 import { StepRun } from './step-run';
@@ -31,7 +35,8 @@ const OUTCOMES: Record<PlannedAction, StepOutcome['action']> = {
  * | persistent_data | 1 GET subscription (+ 1 subscription list, shared, for "all") | 1 POST per subscription that differs |
  * | customer        | 1 filtered customer list (by email)                          | 1 POST / 1 PUT / 0              |
  *
- * A create retried after an ambiguous failure adds its landed check (one list read). Per company, the token
+ * A create retried after an ambiguous failure adds its landed check (one list read); a create answered "already
+ * exists" adds the fresh read of its adoption (and the update, if the adopted resource differs). Per company, the token
  * mint (ChangeCompany) adds 1 call when no fresh company token is held. The bench template (1 user without
  * roles + 1 customer + 1 persistent data on one subscription) is 7 calls for a new company: mint 1, user 2,
  * customer 2, persistent data 2; a re-run is 3 reads and no writes (plus the mint if the token expired).
@@ -45,19 +50,32 @@ export class VendorStepExecutor extends StepExecutor {
   async execute(
     subscriber: Subscriber,
     step: PlannedStep,
-    options: { expectedObserved?: string | null; readCache?: StepReadCache },
+    options: {
+      expectedObserved?: string | null;
+      readCache?: StepReadCache;
+      beforeWrite?: () => Promise<void>;
+    },
   ): Promise<StepOutcome> {
     SubscribersService.refuseWhenHalted(subscriber);
     const handler = STEP_HANDLERS[step.kind];
-    const run = new StepRun(subscriber, this.services, options.readCache);
+    const run = new StepRun(subscriber, this.services, options.readCache, options.beforeWrite);
     const observation = await handler.observe(run, step.desired);
     const decision = handler.decide(step.desired, observation);
     const observed = fingerprint(handler.observedFields(observation, step.desired));
+    let action = OUTCOMES[decision.action];
     if (decision.action !== 'noop') {
-      await handler.apply(run, step.desired, observation);
+      try {
+        await handler.apply(run, step.desired, observation);
+      } catch (error) {
+        if (decision.action !== 'create' || !alreadyDone(handler, error)) {
+          throw error;
+        }
+        await this.adopt(handler, run, step, observation, error);
+        action = 'adopted';
+      }
     }
     return {
-      action: OUTCOMES[decision.action],
+      action,
       // A resource already as desired is no drift, whoever brought it there (e.g. a lost earlier attempt).
       drift:
         decision.action !== 'noop' &&
@@ -68,4 +86,45 @@ export class VendorStepExecutor extends StepExecutor {
       vendorRequestIds: [],
     };
   }
+
+  /**
+   * The vendor answered the create "already exists" for something the step's read did not see: an earlier
+   * attempt's create that landed unrecorded, another worker, or another actor. That is the desired outcome,
+   * not a failure: read the resource again (fresh, past any read this attempt shared), take it as this step's
+   * own, and update what differs from the desired state. If the fresh read still does not find it, the vendor
+   * contradicts itself and the step fails with the vendor's message.
+   */
+  private async adopt(
+    handler: AnyStepHandler,
+    run: StepRun,
+    step: PlannedStep,
+    before: unknown,
+    refusal: VendorError,
+  ): Promise<void> {
+    run.forgetReads();
+    const fresh =
+      handler.reobserve === undefined
+        ? await handler.observe(run, step.desired)
+        : await handler.reobserve(run, step.desired, before);
+    const again = handler.decide(step.desired, fresh);
+    if (again.action === 'create') {
+      throw new AppError(
+        ErrorCode.VENDOR_CONFLICT_UNRESOLVED,
+        `iPaaS.com answered the ${step.kind} create for ${step.key} with "${refusal.message}", but it is not there when read again`,
+        { extensions: { vendor: { code: refusal.details.vendorCode, status: refusal.status } } },
+      );
+    }
+    if (again.action === 'update') {
+      await handler.apply(run, step.desired, fresh);
+    }
+    await handler.adopted?.(run, step.desired);
+  }
+}
+
+function alreadyDone(handler: AnyStepHandler, error: unknown): error is VendorError {
+  return (
+    answeredAlreadyExists(error) ||
+    (handler.alreadyDoneCodes !== undefined &&
+      answeredAlreadyExists(error, new Set(handler.alreadyDoneCodes)))
+  );
 }

@@ -1,5 +1,4 @@
 import type { RoleShareSpec } from '../../templates/template-spec';
-import { VendorError } from '../../../ipaas/vendor-error';
 import {
   isVendorRoleShare,
   isVendorSubscriberRequest,
@@ -53,17 +52,22 @@ export const approveRequestStep: StepHandler<Record<string, never>, ApproveObser
     if (pending === null) {
       return;
     }
-    try {
-      await run.asMisp('approveSubscriberRequest', { params: { id: pending.id } });
-    } catch (error) {
-      // A retried PUT whose first attempt landed: approved is what was wanted, anything else is not.
-      const decided = error instanceof VendorError && error.details.vendorCode === ALREADY_DECIDED;
-      if (!decided || !(await requestsOf(run, 'approved')).some((request) => request.id === pending.id)) {
-        throw error;
-      }
-    }
+    await run.asMisp('approveSubscriberRequest', { params: { id: pending.id } });
     await run.advanceStatus('requested', 'approved', 'approve');
   },
+
+  // A PUT whose earlier attempt landed, or a request the subscriber's side decided meanwhile.
+  alreadyDoneCodes: [ALREADY_DECIDED],
+
+  // Approved is what was wanted; decided any other way (denied), the request is still to do: unresolved.
+  async reobserve(run, _desired, before) {
+    const approved = await requestsOf(run, 'approved');
+    return before.pending !== null && approved.some((request) => request.id === before.pending?.id)
+      ? { pending: null }
+      : before;
+  },
+
+  adopted: (run) => run.advanceStatus('requested', 'approved', 'approve'),
 };
 
 interface RoleShareObservation {
@@ -107,4 +111,6 @@ export const roleShareStep: StepHandler<RoleShareSpec, RoleShareObservation> = {
     (await mispRoleShares(run)).push(created);
     await run.advanceStatus('approved', 'role_share_pending', 'request a role share for');
   },
+
+  adopted: (run) => run.advanceStatus('approved', 'role_share_pending', 'request a role share for'),
 };

@@ -20,6 +20,18 @@ export interface StepHandler<Desired, Observation> {
   decide(desired: Desired, observation: Observation): Decision;
   /** Brings the resource to `desired`; only called when `decide` said create or update. */
   apply(run: StepRun, desired: Desired, observation: Observation): Promise<void>;
+  /**
+   * Vendor codes that answer this kind's create with "done already", besides the duplicate codes of the
+   * endpoint table (e.g. BIZL-1009 for a subscriber request that was already decided).
+   */
+  alreadyDoneCodes?: readonly string[];
+  /**
+   * The fresh read after such an answer, when `observe` is not the right one (default: `observe` again, with
+   * the attempt's shared reads forgotten).
+   */
+  reobserve?(run: StepRun, desired: Desired, before: Observation): Promise<Observation>;
+  /** Bookkeeping after an adoption, as `apply` does after its own create (e.g. the registry's status). */
+  adopted?(run: StepRun, desired: Desired): Promise<void>;
 }
 
 /**

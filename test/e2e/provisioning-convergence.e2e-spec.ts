@@ -3,7 +3,7 @@ import { ItemRunner } from '../../src/provisioning/ledger/item-runner';
 import { LedgerRepository } from '../../src/provisioning/ledger/ledger.repository';
 import type { LeasedClaim } from '../../src/provisioning/ledger/ledger.types';
 import { ONBOARDING_TEMPLATE } from '../../scripts/lib/onboarding-template';
-import { createTemplate, parseEventStream, waitForEnd } from '../utils/provisioning-api';
+import { createTemplate, parseEventStream, submitJob, waitForEnd } from '../utils/provisioning-api';
 import { eventually } from '../utils/provisioning-fakes';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 
@@ -65,13 +65,11 @@ describe('provisioning converges under lapsed leases and "already exists" answer
         users: [{ email: 'ops@{{subscriber.ipaasCompanyId}}.test', firstName: 'Op', lastName: 'Erator' }],
       });
 
-      const submitted = (
-        await h.t.http
-          .post('/v1/provisioning/jobs')
-          .send({ templateId, mode: 'apply', subscribers: [{ subscriberId: id }] })
-          .expect(201)
-      ).body as Json;
-      const jobId = submitted.id as string;
+      const jobId = await submitJob(h.t.http, {
+        templateId,
+        mode: 'apply',
+        subscribers: [{ subscriberId: id }],
+      });
       const job = await waitForEnd(h.t.http, jobId);
 
       expect(job).toMatchObject({ state: 'succeeded', counts: { succeeded: 1, failed: 0 } });
@@ -128,14 +126,11 @@ describe('provisioning converges under lapsed leases and "already exists" answer
       const templateId = await createTemplate(h.t.http, {
         users: [{ email: 'ops@{{subscriber.ipaasCompanyId}}.test', firstName: 'Op', lastName: 'Erator' }],
       });
-      const jobId = (
-        (
-          await h.t.http
-            .post('/v1/provisioning/jobs')
-            .send({ templateId, mode: 'apply', subscribers: [{ subscriberId: id }] })
-            .expect(201)
-        ).body as Json
-      ).id as string;
+      const jobId = await submitJob(h.t.http, {
+        templateId,
+        mode: 'apply',
+        subscribers: [{ subscriberId: id }],
+      });
       const ledger = h.t.app.get(LedgerRepository);
       const runner = h.t.app.get(ItemRunner);
       const claim = async (owner: string): Promise<LeasedClaim> => {
@@ -202,21 +197,13 @@ describe('provisioning converges under lapsed leases and "already exists" answer
       }
       const templateId = await createTemplate(h.t.http, ONBOARDING_TEMPLATE.spec);
       h.emulator.control.clearJournal();
-      const jobId = (
-        (
-          await h.t.http
-            .post('/v1/provisioning/jobs')
-            .send({ templateId, mode: 'apply', subscribers: ids.map((subscriberId) => ({ subscriberId })) })
-            .expect(201)
-        ).body as Json
-      ).id as string;
+      const jobId = await submitJob(h.t.http, {
+        templateId,
+        mode: 'apply',
+        subscribers: ids.map((subscriberId) => ({ subscriberId })),
+      });
 
-      const job = await eventually(async () => {
-        const view = (await h.t.http.get(`/v1/provisioning/jobs/${jobId}`).expect(200)).body as Json;
-        return ['succeeded', 'completed_with_errors', 'failed', 'cancelled'].includes(view.state as string)
-          ? view
-          : undefined;
-      }, 120_000);
+      const job = await waitForEnd(h.t.http, jobId, 120_000);
 
       expect(job).toMatchObject({ state: 'succeeded', counts: { succeeded: COMPANIES } });
       expect(h.emulator.control.stats().duplicateCreates).toBe(0);

@@ -41,9 +41,15 @@ export async function createTemplate(http: TestAgent, spec: object): Promise<str
   return (response.body as { id: string }).id;
 }
 
-export async function waitForEnd(http: TestAgent, jobId: string): Promise<Json> {
+export async function waitForEnd(http: TestAgent, jobId: string, timeoutMs = 20000): Promise<Json> {
   return eventually(async () => {
     const job = (await http.get(`/v1/provisioning/jobs/${jobId}`).expect(200)).body as Json;
     return TERMINAL_JOB_STATES.includes(job.state as string) ? job : undefined;
-  }, 20000);
+  }, timeoutMs);
+}
+
+/** Submits a job (`POST /v1/provisioning/jobs`, expecting 201) and returns its id. */
+export async function submitJob(http: TestAgent, body: Json): Promise<string> {
+  const response = await http.post('/v1/provisioning/jobs').send(body).expect(201);
+  return (response.body as { id: string }).id;
 }

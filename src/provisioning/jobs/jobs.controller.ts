@@ -16,6 +16,7 @@ import {
   Sse,
   StreamableFile,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -34,6 +35,7 @@ import { Roles } from '../../auth/auth.decorators';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import { ApiProblemResponses } from '../../common/http/api-problem.decorator';
 import { ApiPaginatedResponse, type Page, PaginationQueryDto } from '../../common/http/pagination';
+import { BulkBodyInterceptor } from '../../common/http/request-bodies';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
@@ -63,6 +65,8 @@ export class JobsController {
 
   @Post()
   @Roles('operator')
+  // The body (up to BULK_BODY_LIMIT) is read only once the guard has admitted the caller (app.setup.ts).
+  @UseInterceptors(BulkBodyInterceptor)
   @AuditAction('provisioning.job.submit')
   @HttpCode(HttpStatus.CREATED)
   @ApiHeader({

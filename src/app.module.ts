@@ -16,6 +16,7 @@ import { TimeModule } from './common/time/time.module';
 import { EventsModule } from './common/events/events.module';
 import type { HostResolver } from './common/outbound/host-resolver';
 import { OutboundModule } from './common/outbound/outbound.module';
+import { LiveStreamsModule } from './common/sse/live-streams.module';
 import type { AppConfig } from './config/app-config';
 import { CompanyContextModule } from './company-context/company-context.module';
 import { ConfigModule } from './config/config.module';
@@ -54,6 +55,7 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         TimeModule.forRoot(options.clock),
         OutboundModule.forRoot(options.hostResolver),
+        LiveStreamsModule,
         LoggerModule.forRoot(buildLoggerParams(options.config, options.logDestination)),
         DatabaseModule,
         ClusterModule,

@@ -39,21 +39,24 @@ const SPEC = {
 };
 
 function parseEventStream(text: string): ServerSentEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      const field = (name: string) =>
-        block
-          .split('\n')
-          .find((line) => line.startsWith(`${name}: `))
-          ?.slice(name.length + 2);
-      return {
-        type: field('event') ?? 'message',
-        id: field('id'),
-        data: JSON.parse(field('data') ?? '{}') as Json,
-      };
-    });
+  return (
+    text
+      .split('\n\n')
+      // Comment-only blocks (`: heartbeat`) carry no event.
+      .filter((block) => block.split('\n').some((line) => line.length > 0 && !line.startsWith(':')))
+      .map((block) => {
+        const field = (name: string) =>
+          block
+            .split('\n')
+            .find((line) => line.startsWith(`${name}: `))
+            ?.slice(name.length + 2);
+        return {
+          type: field('event') ?? 'message',
+          id: field('id'),
+          data: JSON.parse(field('data') ?? '{}') as Json,
+        };
+      })
+  );
 }
 
 async function createTemplate(http: TestAgent, spec: object = SPEC): Promise<string> {

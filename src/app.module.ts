@@ -14,6 +14,9 @@ import { buildLoggerParams } from './common/logging/logger.options';
 import type { Clock } from './common/time/clock';
 import { TimeModule } from './common/time/time.module';
 import { EventsModule } from './common/events/events.module';
+import type { HostResolver } from './common/outbound/host-resolver';
+import { OutboundModule } from './common/outbound/outbound.module';
+import { LiveStreamsModule } from './common/sse/live-streams.module';
 import type { AppConfig } from './config/app-config';
 import { CompanyContextModule } from './company-context/company-context.module';
 import { ConfigModule } from './config/config.module';
@@ -36,6 +39,8 @@ export interface AppModuleOptions {
   logDestination?: DestinationStream;
   /** The time source (tests pass one that follows the emulator's virtual clock). */
   clock?: Clock;
+  /** How outbound calls resolve host names (tests pass one that maps names to chosen addresses). */
+  hostResolver?: HostResolver;
   /** Extra modules composed into the app (tests, demos). */
   imports?: ModuleMetadata['imports'];
 }
@@ -49,6 +54,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(options.config),
         TimeModule.forRoot(options.clock),
+        OutboundModule.forRoot(options.hostResolver),
+        LiveStreamsModule,
         LoggerModule.forRoot(buildLoggerParams(options.config, options.logDestination)),
         DatabaseModule,
         ClusterModule,

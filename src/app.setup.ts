@@ -2,13 +2,16 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, raw, type NextFunction, type Request, type Response } from 'express';
+import { type Express, json, raw, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 
 import { API_KEY_HEADER, API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
+import { AppError } from './common/errors/app-error';
+import { ErrorCode } from './common/errors/error-code';
 import { writeProblem } from './common/errors/problem-details.filter';
 import { PAGINATION_HEADER } from './common/http/pagination';
+import { deferBody, unlessDeferred } from './common/http/request-bodies';
 import { assignRequestId } from './common/http/request-id';
 import type { AppConfig } from './config/app-config';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -29,17 +32,30 @@ export async function createApp(
   return app;
 }
 
-/** The one route that takes a large body: POST /v1/provisioning/jobs. */
-const BULK_JOB_PATH = '/v1/provisioning/jobs';
-/** The webhook receiver, POST /v1/webhooks/{sourceId} (not /v1/webhooks/events…). */
-const WEBHOOK_RECEIVER_PATH = /^\/v1\/webhooks\/(?!events(?:\/|$))[^/]+\/?$/;
+/*
+ * Routes with their own body handling, in Express route syntax. They are mounted as routes of the same Express
+ * router that serves Nest's handlers, so they match exactly what the router matches (case-insensitively, with
+ * or without a trailing slash), never a path the router would route elsewhere.
+ */
+/** The one route that takes a large body (BULK_BODY_LIMIT), read only after authentication. */
+const BULK_JOB_ROUTE = '/v1/provisioning/jobs';
+/** The webhook receiver (WebhooksController `POST :sourceId`): raw bytes, for the signature. */
+const WEBHOOK_RECEIVER_ROUTE = '/v1/webhooks/:sourceId';
+
+/** A Content-Encoding other than identity: the bytes signed are not the bytes received. */
+function isEncoded(request: Request): boolean {
+  const encoding = request.headers['content-encoding'];
+  return encoding !== undefined && encoding.trim().toLowerCase() !== 'identity';
+}
 
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.use(helmet());
-  const { corsOrigins, bodyLimit, bulkBodyLimit } = config.http;
-  const webhookBody = raw({ type: () => true, limit: config.webhooks.bodyLimit });
+  const { corsOrigins, bodyLimit } = config.http;
+  // No inflation: a signature is over the bytes sent; a compressed body is refused below instead of verified
+  // after inflating it (which would also open a decompression bomb before the signature is checked).
+  const webhookBody = raw({ type: () => true, limit: config.webhooks.bodyLimit, inflate: false });
   if (corsOrigins.length > 0) {
     app.enableCors({ origin: corsOrigins, exposedHeaders: [PAGINATION_HEADER, 'X-Request-Id'] });
   }
@@ -49,17 +65,24 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     request.id = assignRequestId(request, response);
     next();
   });
-  // A bulk job carries up to 10,000 rows; only that route accepts the larger body (parsed first, the
-  // general parser then skips it).
-  app.use(BULK_JOB_PATH, json({ limit: bulkBodyLimit }));
+  const router: Express = app.getHttpAdapter().getInstance();
+  // A bulk job carries up to 10,000 rows: its body is read after the auth guard, by the handler's
+  // BulkBodyInterceptor (src/common/http/request-bodies.ts); every other route has the general limit.
+  router.post(BULK_JOB_ROUTE, deferBody);
   // Webhook signatures are over the exact bytes sent, so the receiver gets them unparsed (a Buffer); it parses
-  // the JSON itself once the signature verified.
-  app.use((request: Request, response: Response, next: NextFunction) =>
-    request.method === 'POST' && WEBHOOK_RECEIVER_PATH.test(request.path)
-      ? webhookBody(request, response, next)
-      : next(),
+  // the JSON itself once the signature verified. Senders do not compress (Standard Webhooks signs the body as
+  // sent), so an encoded body is refused: 415.
+  router.post(WEBHOOK_RECEIVER_ROUTE, (request: Request, response: Response, next: NextFunction) =>
+    isEncoded(request)
+      ? next(
+          new AppError(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            'Send webhook deliveries without Content-Encoding: the signature is checked over the bytes received',
+          ),
+        )
+      : webhookBody(request, response, next),
   );
-  app.useBodyParser('json', { limit: bodyLimit });
+  app.use(unlessDeferred(json({ limit: bodyLimit })));
   // Body-parser errors (malformed JSON, too large) never reach a Nest route, so this Express error handler
   // writes the same problem body as the global filter, and the access log line pino-http would have written.
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {

@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 
+import { OutboundHttp } from '../common/outbound/outbound-http';
 import { Clock } from '../common/time/clock';
 import { type AlertDeliverySettings, AppConfig } from '../config/app-config';
 import { fullJitterBackoff } from '../ipaas/retry-after';
@@ -13,7 +13,6 @@ import { webhookHeaders } from '../common/standard-webhooks';
 
 /** Deliveries taken per loop turn; the rest wait for the next turn. */
 const BATCH_SIZE = 20;
-const MAX_ERROR_LENGTH = 500;
 
 /** What receivers get as the JSON body (Standard Webhooks payload shape). */
 export function alertPayload(alert: AlertEntity): string {
@@ -33,6 +32,32 @@ export function alertPayload(alert: AlertEntity): string {
 interface AttemptOutcome {
   status: number | null;
   error: string | null;
+  /** No later attempt can do better (a refused URL, a redirect): the delivery fails now. */
+  final: boolean;
+}
+
+/** How one POST's outcome counts for the delivery. */
+export function attemptOutcome(result: Awaited<ReturnType<OutboundHttp['post']>>): AttemptOutcome {
+  switch (result.kind) {
+    case 'refused':
+      return { status: null, error: `not sent: ${result.reason}`, final: true };
+    case 'failed':
+      return { status: null, error: result.error, final: false };
+    case 'answered': {
+      const { status } = result;
+      if (status >= 200 && status < 300) {
+        return { status, error: null, final: false };
+      }
+      if (status >= 300 && status < 400) {
+        return {
+          status,
+          error: `HTTP ${status}: redirects are not followed (point the destination at the final URL)`,
+          final: true,
+        };
+      }
+      return { status, error: `HTTP ${status}`, final: false };
+    }
+  }
 }
 
 /**
@@ -42,7 +67,6 @@ interface AttemptOutcome {
 @Injectable()
 export class AlertDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly settings: AlertDeliverySettings;
-  private readonly http: AxiosInstance;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wakePending = false;
@@ -52,16 +76,11 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     private readonly repository: AlertsRepository,
     private readonly destinations: AlertDestinationsService,
     private readonly clock: Clock,
+    private readonly outbound: OutboundHttp,
     config: AppConfig,
     @InjectPinoLogger(AlertDeliveryWorker.name) private readonly logger: PinoLogger,
   ) {
     this.settings = config.alertDelivery;
-    // Any status is an answer to record, not an exception; redirects are not followed (a moved receiver is a failure).
-    this.http = axios.create({
-      timeout: this.settings.timeoutMs,
-      validateStatus: () => true,
-      maxRedirects: 0,
-    });
   }
 
   onApplicationBootstrap(): void {
@@ -107,14 +126,15 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     const outcome = await this.send(delivery);
     const now = this.clock.nowMs();
     const succeeded = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
-    const exhausted = attempts >= this.settings.maxAttempts;
+    const exhausted = outcome.final || attempts >= this.settings.maxAttempts;
     const state = succeeded ? 'succeeded' : exhausted ? 'failed' : 'pending';
     await this.repository.recordAttempt(delivery.id, {
       state,
       attempts,
       lastAttemptAt: new Date(now),
       lastStatus: outcome.status,
-      lastError: outcome.error,
+      // The column's width; a refusal names the host, which may be long.
+      lastError: outcome.error?.slice(0, 500) ?? null,
       nextAttemptAt:
         state === 'pending'
           ? new Date(
@@ -135,6 +155,8 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
           destinationId: delivery.destinationId,
           attempts,
           status: outcome.status,
+          // The raw reason (a network error names addresses and ports) goes here and to admins, not to viewers.
+          error: outcome.error,
           state,
         },
         'alert delivery attempt failed',
@@ -148,7 +170,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       this.repository.findDestination(delivery.destinationId),
     ]);
     if (alert === null || destination === null) {
-      return { status: null, error: 'alert or destination no longer exists' };
+      return { status: null, error: 'alert or destination no longer exists', final: true };
     }
     const body = alertPayload(alert);
     const headers = webhookHeaders(
@@ -157,18 +179,12 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       Math.floor(this.clock.nowMs() / 1000),
       body,
     );
-    try {
-      const response = await this.http.post(destination.url, body, {
-        headers: { ...headers, 'content-type': 'application/json' },
-        responseType: 'text',
-      });
-      const failed = response.status < 200 || response.status >= 300;
-      return { status: response.status, error: failed ? `HTTP ${response.status}` : null };
-    } catch (error) {
-      // Only the error's code and message: the request config (with the signature) stays out of the log.
-      const message = isAxiosError(error) ? `${error.code ?? 'ERROR'}: ${error.message}` : String(error);
-      return { status: null, error: message.slice(0, MAX_ERROR_LENGTH) };
-    }
+    // The guard checks the URL and the address it resolves to on every attempt (a name may change).
+    const result = await this.outbound.post(destination.url, body, {
+      headers: { ...headers, 'content-type': 'application/json' },
+      timeoutMs: this.settings.timeoutMs,
+    });
+    return attemptOutcome(result);
   }
 
   private async idle(): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { AppError } from '../common/errors/app-error';
 import { Page, type PaginationQueryDto } from '../common/http/pagination';
+import { OutboundHttp } from '../common/outbound/outbound-http';
 import { Clock } from '../common/time/clock';
 import { IdGenerator } from '../subscribers/id-generator';
 import { VaultService } from '../vault/vault.service';
@@ -37,9 +38,12 @@ export class AlertDestinationsService {
     private readonly vault: VaultService,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async create(input: CreateAlertDestinationDto): Promise<AlertDestinationWithSecretDto> {
+    // Checked now (400 with the reason) and again before every delivery (a name may resolve elsewhere later).
+    await this.outbound.assertCallable(input.url);
     const id = this.ids.newId();
     const now = this.clock.now();
     const secret = newWebhookSecret();

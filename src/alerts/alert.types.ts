@@ -18,3 +18,7 @@ export interface AlertInput {
 
 export const DELIVERY_STATES = ['pending', 'succeeded', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** What viewers see of a delivery: coarse, never the raw network error (it would make alerts a port scanner). */
+export const DELIVERY_OUTCOMES = ['pending', 'delivered', 'retrying', 'failed'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];

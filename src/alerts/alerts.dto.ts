@@ -1,8 +1,15 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 
 import { PaginationQueryDto } from '../common/http/pagination';
-import { ALERT_KINDS, type AlertKind, DELIVERY_STATES, type DeliveryState } from './alert.types';
+import {
+  ALERT_KINDS,
+  type AlertKind,
+  DELIVERY_OUTCOMES,
+  DELIVERY_STATES,
+  type DeliveryOutcome,
+  type DeliveryState,
+} from './alert.types';
 
 export class CreateAlertDestinationDto {
   @ApiProperty({ maxLength: 200, example: 'On-call pager' })
@@ -11,8 +18,16 @@ export class CreateAlertDestinationDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiProperty({ maxLength: 2048, example: 'https://hooks.example.com/tenantry' })
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @ApiProperty({
+    maxLength: 2048,
+    example: 'https://hooks.example.com/tenantry',
+    description:
+      'http(s), no userinfo, a host that resolves to public addresses only (or to OUTBOUND_ALLOW_CIDRS); ' +
+      'otherwise 400 OUTBOUND_URL_REFUSED with the reason',
+  })
+  // The outbound guard parses and judges the URL (one set of rules at create time and at delivery).
+  @IsString()
+  @IsNotEmpty()
   @MaxLength(2048)
   url!: string;
 
@@ -78,11 +93,34 @@ export class AlertDeliveryDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   lastAttemptAt!: string | null;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'HTTP status of the last attempt' })
-  lastStatus!: number | null;
+  @ApiProperty({
+    enum: DELIVERY_OUTCOMES,
+    description:
+      'pending: not attempted yet; delivered; retrying: an attempt failed and another is due; failed: no more attempts',
+  })
+  outcome!: DeliveryOutcome;
 
-  @ApiProperty({ type: String, nullable: true })
-  lastError!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '5xx',
+    description: 'The class of the last HTTP answer (2xx … 5xx); null when there was none',
+  })
+  statusClass!: string | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'Admins only: HTTP status of the last attempt',
+  })
+  lastStatus?: number | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Admins only: why the last attempt failed (network errors name addresses and ports)',
+  })
+  lastError?: string | null;
 }
 
 export class AlertDto {

@@ -1,29 +1,49 @@
 import { Injectable } from '@nestjs/common';
 
 import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { roleAllows } from '../auth/roles';
 import { SYSTEM_ACTOR } from '../audit/audit.types';
 import { Page } from '../common/http/pagination';
 import { Clock } from '../common/time/clock';
 import { IdGenerator } from '../subscribers/id-generator';
 import { AlertDeliveryEntity } from './alert-delivery.entity';
 import { AlertEntity } from './alert.entity';
-import type { AlertInput } from './alert.types';
+import type { AlertInput, DeliveryOutcome } from './alert.types';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import type { AlertDeliveryDto, AlertDto, AlertsQueryDto } from './alerts.dto';
 import { AlertsRepository } from './alerts.repository';
 
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
 
-function toDeliveryView(delivery: AlertDeliveryEntity): AlertDeliveryDto {
+function outcomeOf(delivery: AlertDeliveryEntity): DeliveryOutcome {
+  switch (delivery.state) {
+    case 'succeeded':
+      return 'delivered';
+    case 'failed':
+      return 'failed';
+    case 'pending':
+      return delivery.attempts === 0 ? 'pending' : 'retrying';
+  }
+}
+
+/** `5xx` for 503: enough to tell a receiver's fault from a refusal, not enough to probe a network. */
+function statusClassOf(status: number | null): string | null {
+  return status === null ? null : `${Math.floor(status / 100)}xx`;
+}
+
+/** A delivery as the caller may see it: admins also get the exact status and the raw error. */
+export function toDeliveryView(delivery: AlertDeliveryEntity, detailed: boolean): AlertDeliveryDto {
   return {
     id: delivery.id,
     destinationId: delivery.destinationId,
     state: delivery.state,
+    outcome: outcomeOf(delivery),
+    statusClass: statusClassOf(delivery.lastStatus),
     attempts: delivery.attempts,
     nextAttemptAt: iso(delivery.nextAttemptAt),
     lastAttemptAt: iso(delivery.lastAttemptAt),
-    lastStatus: delivery.lastStatus,
-    lastError: delivery.lastError,
+    ...(detailed ? { lastStatus: delivery.lastStatus, lastError: delivery.lastError } : {}),
   };
 }
 
@@ -84,7 +104,9 @@ export class AlertsService {
     }
   }
 
-  async list(query: AlertsQueryDto): Promise<Page<AlertDto>> {
+  /** Viewers see each delivery's coarse outcome; admins also its exact status and raw error. */
+  async list(principal: Principal, query: AlertsQueryDto): Promise<Page<AlertDto>> {
+    const detailed = roleAllows(principal.role, 'admin');
     const [alerts, total] = await this.repository.listAlerts({
       subscriberId: query.subscriberId,
       kind: query.kind,
@@ -100,7 +122,9 @@ export class AlertsService {
       to: alert.to,
       reasons: JSON.parse(alert.reasons) as string[],
       at: alert.at.toISOString(),
-      deliveries: deliveries.filter((delivery) => delivery.alertId === alert.id).map(toDeliveryView),
+      deliveries: deliveries
+        .filter((delivery) => delivery.alertId === alert.id)
+        .map((delivery) => toDeliveryView(delivery, detailed)),
     }));
     return Page.of(items, total, query);
   }

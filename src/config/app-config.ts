@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 
+import { appVersion } from './app-version';
 import type { EnvironmentVariables } from './environment.schema';
 
 export type DatabaseSettings =
@@ -171,10 +172,32 @@ export class AppConfig {
     return { ttlMs: this.env.IDEMPOTENCY_TTL_HOURS * 60 * 60 * 1000 };
   }
 
+  /** The outbound HTTP guard (src/common/outbound): the allow-list and how requests introduce themselves. */
+  get outbound(): { allowCidrs: string; userAgent: string } {
+    return { allowCidrs: this.env.OUTBOUND_ALLOW_CIDRS, userAgent: `Tenantry/${appVersion()}` };
+  }
+
+  /** Caps and pacing of live event streams (SSE). */
+  get liveStreams(): LiveStreamSettings {
+    return {
+      maxPerPrincipal: this.env.SSE_MAX_STREAMS_PER_PRINCIPAL,
+      maxTotal: this.env.SSE_MAX_STREAMS,
+      replayEvents: this.env.SSE_REPLAY_EVENTS,
+      heartbeatMs: this.env.SSE_HEARTBEAT_SECONDS * 1000,
+    };
+  }
+
   /** The MiSP's own company and the role it asks subscribers to share (both optional). */
   get misp(): { companyId?: string; roleId?: number } {
     return { companyId: this.env.IPAAS_MISP_COMPANY_ID, roleId: this.env.IPAAS_MISP_ROLE_ID };
   }
+}
+
+export interface LiveStreamSettings {
+  maxPerPrincipal: number;
+  maxTotal: number;
+  replayEvents: number;
+  heartbeatMs: number;
 }
 
 export interface AlertDeliverySettings {

@@ -12,8 +12,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
 
+import { parseAllowedRanges } from '../common/outbound/outbound-address-policy';
 import { Describe, Sensitive } from './environment.metadata';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -458,4 +460,52 @@ export class EnvironmentVariables {
   @Min(10)
   @Max(60000)
   WEBHOOK_WORKER_POLL_MS = 1000;
+
+  // Security controls of issue 15 (outbound calls, live streams).
+
+  @Describe(
+    'Comma-separated CIDRs (or addresses) the server may call although they are not public, for on-premises ' +
+      'alert receivers, e.g. `10.20.0.0/16,fd12::/64`. Empty: only public addresses. Metadata, multicast and ' +
+      'unspecified addresses are never called.',
+  )
+  @IsString()
+  @ValidateBy({
+    name: 'isCidrList',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && parseAllowedRanges(value).problems.length === 0,
+      defaultMessage: () => 'OUTBOUND_ALLOW_CIDRS must be comma-separated CIDRs such as 10.20.0.0/16',
+    },
+  })
+  OUTBOUND_ALLOW_CIDRS = '';
+
+  @Describe('Live event streams (SSE) one caller (staff user or API key) may hold open on this instance.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  SSE_MAX_STREAMS_PER_PRINCIPAL = 10;
+
+  @Describe('Live event streams (SSE) this instance holds open in all; over it: 429 with Retry-After.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  SSE_MAX_STREAMS = 100;
+
+  @Describe(
+    'Stored events a new stream replays at most (after the progress snapshot), from Last-Event-ID or the latest.',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  SSE_REPLAY_EVENTS = 200;
+
+  @Describe('Seconds of silence after which a live stream sends a heartbeat comment line.')
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SSE_HEARTBEAT_SECONDS = 15;
 }

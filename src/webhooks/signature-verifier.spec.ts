@@ -3,7 +3,14 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 
 import { signWebhook } from '../common/standard-webhooks';
-import { verifyDelivery, verifyHmac } from './signature-verifier';
+import { hmacReplayProblems } from './webhook-sources.service';
+import {
+  deliveryIdHeader,
+  signatureCoversId,
+  signedDigestOf,
+  verifyDelivery,
+  verifyHmac,
+} from './signature-verifier';
 import type { HmacScheme } from './webhook.types';
 
 const GITHUB: HmacScheme = {
@@ -166,5 +173,59 @@ describe('verifyDelivery', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('Svix header names (same scheme as Standard Webhooks)', () => {
+  const body = Buffer.from('{"type":"customer.signed_up"}');
+  const timestamp = NOW_MS / 1000;
+  const svix = (headers: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name.replace('webhook-', 'svix-'), value]),
+    );
+
+  it('verifies svix-id, svix-timestamp and svix-signature, and takes the id from svix-id', () => {
+    const headers = svix(standardHeaders('msg_svix', timestamp, body));
+    expect(verifyDelivery({ headers, body }, standard, [SECRET], NOW_MS)).toEqual({ valid: true });
+    expect(deliveryIdHeader(headers, standard)).toBe('msg_svix');
+  });
+
+  it('never mixes the two families: a webhook-id with svix-* signature headers is not verified', () => {
+    const headers = { ...svix(standardHeaders('msg_1', timestamp, body)), 'webhook-id': 'msg_1' };
+    expect(verifyDelivery({ headers, body }, standard, [SECRET], NOW_MS).valid).toBe(false);
+  });
+});
+
+describe('replay protection of HMAC sources', () => {
+  const hmac = (settings: Partial<HmacScheme>) => ({
+    scheme: 'hmac_sha256' as const,
+    hmac: { signatureHeader: 'X-Signature', prefix: '', encoding: 'hex' as const, ...settings },
+  });
+
+  it('knows which configurations sign the delivery id', () => {
+    expect(signatureCoversId(standard)).toBe(true);
+    expect(signatureCoversId(hmac({ idField: 'id' }))).toBe(true);
+    expect(signatureCoversId(hmac({ idHeader: 'X-Delivery', timestampHeader: 'X-Timestamp' }))).toBe(false);
+  });
+
+  it('refuses a configuration whose signature covers neither a timestamp nor the id', () => {
+    expect(hmacReplayProblems({ ...hmac({}).hmac, idHeader: 'X-GitHub-Delivery' })).toEqual([
+      { field: 'hmac', message: expect.stringContaining('covers neither a timestamp nor the delivery id') },
+    ]);
+    expect(hmacReplayProblems({ ...hmac({}).hmac, idHeader: 'X-Delivery', idField: 'id' })).toHaveLength(1);
+    expect(hmacReplayProblems({ ...hmac({}).hmac })).toHaveLength(1);
+    expect(hmacReplayProblems({ ...hmac({}).hmac, idField: 'id' })).toEqual([]);
+    expect(hmacReplayProblems({ ...hmac({}).hmac, idHeader: 'X', timestampHeader: 'T' })).toEqual([]);
+  });
+
+  it('digests exactly the signed bytes when the id is unsigned: a new id header does not change it', () => {
+    const source = hmac({ idHeader: 'X-Delivery', timestampHeader: 'X-Timestamp' });
+    const body = Buffer.from('{"a":1}');
+    const first = signedDigestOf(source, { 'x-delivery': 'd1', 'x-timestamp': '1800000000' }, body);
+    expect(first).toBe(crypto.createHash('sha256').update('1800000000.').update(body).digest('hex'));
+    expect(signedDigestOf(source, { 'x-delivery': 'd2', 'x-timestamp': '1800000000' }, body)).toBe(first);
+    expect(signedDigestOf(source, { 'x-delivery': 'd1', 'x-timestamp': '1800000001' }, body)).not.toBe(first);
+    expect(signedDigestOf(hmac({ idField: 'id' }), {}, body)).toBeNull();
+    expect(signedDigestOf(standard, {}, body)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 import {
   macMatches,
@@ -22,6 +22,63 @@ export interface ReceivedDelivery {
 function header(headers: Headers, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The Standard Webhooks headers of a delivery: `webhook-id`, `webhook-timestamp`, `webhook-signature`, or
+ * the same scheme under Svix's names (`svix-id`, …), which Svix-delivered billing and CRM systems send. One
+ * family is read whole (the `webhook-*` one when any of its headers is present), never a mix.
+ */
+export function standardHeaders(headers: Headers): {
+  id: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
+} {
+  const family = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].some(
+    (name) => header(headers, name) !== undefined,
+  )
+    ? 'webhook'
+    : ['svix-id', 'svix-timestamp', 'svix-signature'].some((name) => header(headers, name) !== undefined)
+      ? 'svix'
+      : 'webhook';
+  return {
+    id: header(headers, `${family}-id`),
+    timestamp: header(headers, `${family}-timestamp`),
+    signature: header(headers, `${family}-signature`),
+  };
+}
+
+/**
+ * Does the signature cover the delivery id? Standard Webhooks signs `{id}.{timestamp}.{body}`; an HMAC
+ * source signs only the body (and the timestamp when it has one), so its id is covered only when it is a
+ * payload field (`idField`), never when it comes from a header.
+ */
+export function signatureCoversId(source: { scheme: WebhookScheme; hmac: HmacScheme | null }): boolean {
+  return (
+    source.scheme === 'standard_webhooks' ||
+    (source.hmac?.idField !== undefined && source.hmac.idHeader === undefined)
+  );
+}
+
+/**
+ * For a verified delivery whose id the signature does not cover: the sha256 (hex) of exactly the bytes the
+ * signature covers (`{timestamp}.` and the body). Resending them under a new id header gives the same digest,
+ * so the unique (source, digest) index makes it a duplicate; a genuine new event has a new timestamp or body.
+ * Null when the id is signed (the id deduplicates).
+ */
+export function signedDigestOf(
+  source: { scheme: WebhookScheme; hmac: HmacScheme | null },
+  headers: Headers,
+  body: Buffer,
+): string | null {
+  if (signatureCoversId(source) || source.hmac === null) {
+    return null;
+  }
+  const hash = createHash('sha256');
+  if (source.hmac.timestampHeader !== undefined) {
+    hash.update(`${header(headers, source.hmac.timestampHeader) ?? ''}.`);
+  }
+  return hash.update(body).digest('hex');
 }
 
 /** `X-Hub-Signature-256: sha256=<hex>` style: one HMAC-SHA256 of the body (or `${timestamp}.${body}`). */
@@ -64,8 +121,10 @@ export function verifyHmac(
 }
 
 /** The header that carries the signature under a scheme (for the size check). */
-function signatureHeaderOf(scheme: WebhookScheme, hmac: HmacScheme | null): string {
-  return scheme === 'hmac_sha256' && hmac !== null ? hmac.signatureHeader : 'webhook-signature';
+function signatureOf(headers: Headers, scheme: WebhookScheme, hmac: HmacScheme | null): string | undefined {
+  return scheme === 'hmac_sha256' && hmac !== null
+    ? header(headers, hmac.signatureHeader)
+    : standardHeaders(headers).signature;
 }
 
 /** Verifies a delivery under its source's scheme against the source's active secrets. */
@@ -75,23 +134,15 @@ export function verifyDelivery(
   secrets: readonly string[],
   nowMs: number,
 ): WebhookVerdict {
-  const signature = header(delivery.headers, signatureHeaderOf(source.scheme, source.hmac));
+  const signature = signatureOf(delivery.headers, source.scheme, source.hmac);
   if (signature !== undefined && Buffer.byteLength(signature) > MAX_SIGNATURE_HEADER_BYTES) {
     return { valid: false, reason: 'the signature header is larger than 8 KB' };
   }
   if (source.scheme === 'hmac_sha256' && source.hmac !== null) {
     return verifyHmac(delivery, source.hmac, secrets, nowMs);
   }
-  return verifyWebhook(
-    {
-      id: header(delivery.headers, 'webhook-id'),
-      timestamp: header(delivery.headers, 'webhook-timestamp'),
-      signature,
-      body: delivery.body,
-    },
-    secrets,
-    nowMs,
-  );
+  const { id, timestamp } = standardHeaders(delivery.headers);
+  return verifyWebhook({ id, timestamp, signature, body: delivery.body }, secrets, nowMs);
 }
 
 /** The delivery id from a header, when the scheme has one there (otherwise the payload has it). */
@@ -100,7 +151,7 @@ export function deliveryIdHeader(
   source: { scheme: WebhookScheme; hmac: HmacScheme | null },
 ): string | undefined {
   if (source.scheme === 'standard_webhooks') {
-    return header(headers, 'webhook-id');
+    return standardHeaders(headers).id;
   }
   return source.hmac?.idHeader === undefined ? undefined : header(headers, source.hmac.idHeader);
 }

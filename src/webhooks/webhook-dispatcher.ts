@@ -36,10 +36,13 @@ export class WebhookDispatcher {
     private readonly ids: IdGenerator,
   ) {}
 
-  /** Stores a new event and starts its effect; a duplicate (source, webhook id) rejects with a unique violation. */
+  /**
+   * Stores a new event and starts its effect; a duplicate (source, webhook id) or (source, signed digest)
+   * rejects with a unique violation.
+   */
   async accept(
     source: WebhookSourceEntity,
-    webhookId: string,
+    { webhookId, signedDigest }: { webhookId: string; signedDigest: string | null },
     payload: string,
     mapped: MappedEvent,
   ): Promise<WebhookEventEntity> {
@@ -47,6 +50,7 @@ export class WebhookDispatcher {
       id: this.ids.newId(),
       sourceId: source.id,
       webhookId,
+      signedDigest,
       eventType: mapped.eventType,
       action: mapped.rule.action,
       status: 'accepted',

@@ -9,6 +9,7 @@ import type { WebhookAction, WebhookEventStatus } from './webhook.types';
  */
 @Entity('webhook_events')
 @Index('UQ_webhook_events_source_webhook_id', ['sourceId', 'webhookId'], { unique: true })
+@Index('UQ_webhook_events_source_signed_digest', ['sourceId', 'signedDigest'], { unique: true })
 export class WebhookEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -18,6 +19,13 @@ export class WebhookEventEntity {
 
   @Column({ name: 'webhook_id', type: 'varchar', length: 255 })
   webhookId!: string;
+
+  /**
+   * sha256 (hex) of the signed bytes, when the signature does not cover the delivery id (see
+   * `signedDigestOf`): a captured delivery resent under a new id is then still a duplicate. Null otherwise.
+   */
+  @Column({ name: 'signed_digest', type: 'varchar', length: 64, nullable: true })
+  signedDigest!: string | null;
 
   @Column({ name: 'event_type', type: 'varchar', length: 200 })
   eventType!: string;

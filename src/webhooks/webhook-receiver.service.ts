@@ -11,7 +11,7 @@ import type { WebhookEventEntity } from './webhook-event.entity';
 import { JOB_ACTIONS } from './webhook.types';
 import { mapEvent, parsePayload, valueAt } from './webhook-mapping';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
-import { deliveryIdHeader, verifyDelivery } from './signature-verifier';
+import { deliveryIdHeader, signedDigestOf, verifyDelivery } from './signature-verifier';
 import { WebhookSourcesService } from './webhook-sources.service';
 import type { WebhookReceiptDto } from './webhooks.dto';
 import { type DeliveryOutcome, WebhooksMetrics } from './webhooks.metrics';
@@ -84,6 +84,8 @@ export class WebhookReceiverService {
       );
     }
     let webhookId: string | undefined;
+    // Set when the signature does not cover the id: the same signed bytes are then the same delivery.
+    const signedDigest = signedDigestOf(source, headers, bytes);
     try {
       const parsed = parsePayload(bytes);
       if (parsed === null) {
@@ -93,7 +95,7 @@ export class WebhookReceiverService {
       const mapping = mapEvent(parsed.payload, source.entity.eventTypeField, source.rules);
       if (!('mapped' in mapping)) {
         // A duplicate still gets the first outcome, even when the rules have changed since.
-        const first = await this.firstDelivery(sourceId, webhookId);
+        const first = await this.firstDelivery(sourceId, webhookId, signedDigest);
         if (first !== null) {
           outcome('duplicate');
           return { status: 200, body: receiptOf(first) };
@@ -104,7 +106,12 @@ export class WebhookReceiverService {
         );
       }
       // No look-up first: the insert itself finds a duplicate (unique index), which saves a query per event.
-      const event = await this.dispatcher.accept(source.entity, webhookId, parsed.text, mapping.mapped);
+      const event = await this.dispatcher.accept(
+        source.entity,
+        { webhookId, signedDigest },
+        parsed.text,
+        mapping.mapped,
+      );
       outcome('accepted');
       // Not awaited: the audit trail commits in groups, and the sender should not wait for it.
       void this.audit.record({
@@ -123,8 +130,8 @@ export class WebhookReceiverService {
         throw error;
       }
       if (isUniqueViolation(error) && webhookId !== undefined) {
-        // A concurrent delivery of the same event committed first: answer with its outcome.
-        const first = await this.firstDelivery(sourceId, webhookId);
+        // The same event (its id, or its signed bytes under another id) committed first: its outcome.
+        const first = await this.firstDelivery(sourceId, webhookId, signedDigest);
         if (first !== null) {
           outcome('duplicate');
           return { status: 200, body: receiptOf(first) };
@@ -139,10 +146,18 @@ export class WebhookReceiverService {
    * submitted (see WebhookDispatcher), so a concurrent duplicate may find it a moment before the job id; it
    * waits briefly for it, so every answer for one event names the same job.
    */
-  private async firstDelivery(sourceId: string, webhookId: string): Promise<WebhookEventEntity | null> {
+  private async firstDelivery(
+    sourceId: string,
+    webhookId: string,
+    signedDigest: string | null,
+  ): Promise<WebhookEventEntity | null> {
     const deadline = this.clock.nowMs() + FIRST_OUTCOME_WAIT_MS;
     for (;;) {
-      const first = await this.repository.findEventByWebhookId(sourceId, webhookId);
+      const first =
+        (await this.repository.findEventByWebhookId(sourceId, webhookId)) ??
+        (signedDigest === null
+          ? null
+          : await this.repository.findEventBySignedDigest(sourceId, signedDigest));
       const settling =
         first?.status === 'accepted' && first.jobId === null && JOB_ACTIONS.includes(first.action);
       if (!settling || this.clock.nowMs() >= deadline) {

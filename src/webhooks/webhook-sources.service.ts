@@ -55,6 +55,34 @@ export function parseSource(entity: WebhookSourceEntity): { hmac: HmacScheme | n
   };
 }
 
+/**
+ * An HMAC source must let the receiver refuse a replayed delivery. It signs only the body (and the
+ * timestamp when it has one), so: the delivery id deduplicates only when it is inside the signed body
+ * (`idField`); a header id (`idHeader`) is not signed, so it needs a signed timestamp, within whose 5-minute
+ * tolerance the digest of the signed bytes deduplicates. Neither: a captured delivery could be resent under a
+ * new id forever, so the configuration is refused.
+ */
+export function hmacReplayProblems(hmac: HmacScheme): FieldProblem[] {
+  if (hmac.idHeader === undefined && hmac.idField === undefined) {
+    return [{ field: 'hmac', message: 'needs idHeader or idField (the delivery id deduplicates)' }];
+  }
+  if (hmac.idHeader !== undefined && hmac.idField !== undefined) {
+    return [{ field: 'hmac', message: 'set idHeader or idField, not both (one delivery id)' }];
+  }
+  if (hmac.idField === undefined && hmac.timestampHeader === undefined) {
+    return [
+      {
+        field: 'hmac',
+        message:
+          'the signature covers neither a timestamp nor the delivery id (a header is not signed), so a captured ' +
+          'delivery could be replayed under a new id: set timestampHeader (a signed timestamp with a 5-minute ' +
+          'tolerance) or idField (the delivery id inside the signed body) instead of idHeader alone',
+      },
+    ];
+  }
+  return [];
+}
+
 function secretView(secret: WebhookSourceSecretEntity): WebhookSecretDto {
   return {
     id: secret.id,
@@ -245,13 +273,8 @@ export class WebhookSourcesService {
     if (scheme === 'hmac_sha256' && hmac === null) {
       problems.push({ field: 'hmac', message: 'is required for the hmac_sha256 scheme' });
     }
-    if (
-      scheme === 'hmac_sha256' &&
-      hmac !== null &&
-      hmac.idHeader === undefined &&
-      hmac.idField === undefined
-    ) {
-      problems.push({ field: 'hmac', message: 'needs idHeader or idField (the delivery id deduplicates)' });
+    if (scheme === 'hmac_sha256' && hmac !== null) {
+      problems.push(...hmacReplayProblems(hmac));
     }
     if (scheme === 'standard_webhooks' && hmac !== null) {
       problems.push({ field: 'hmac', message: 'is only for the hmac_sha256 scheme' });

@@ -85,6 +85,10 @@ export class WebhooksRepository {
     return this.events.findOneBy({ sourceId, webhookId });
   }
 
+  findEventBySignedDigest(sourceId: string, signedDigest: string): Promise<WebhookEventEntity | null> {
+    return this.events.findOneBy({ sourceId, signedDigest });
+  }
+
   pageEvents(
     filter: { sourceId?: string; status?: WebhookEventStatus },
     offset: number,

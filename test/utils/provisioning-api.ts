@@ -16,21 +16,24 @@ export interface ServerSentEvent {
 export const TERMINAL_JOB_STATES = ['succeeded', 'completed_with_errors', 'cancelled', 'failed'];
 
 export function parseEventStream(text: string): ServerSentEvent[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim().length > 0)
-    .map((block) => {
-      const field = (name: string) =>
-        block
-          .split('\n')
-          .find((line) => line.startsWith(`${name}: `))
-          ?.slice(name.length + 2);
-      return {
-        type: field('event') ?? 'message',
-        id: field('id'),
-        data: JSON.parse(field('data') ?? '{}') as Json,
-      };
-    });
+  return (
+    text
+      .split('\n\n')
+      // Comment-only blocks (`: heartbeat`) carry no event.
+      .filter((block) => block.split('\n').some((line) => line.length > 0 && !line.startsWith(':')))
+      .map((block) => {
+        const field = (name: string) =>
+          block
+            .split('\n')
+            .find((line) => line.startsWith(`${name}: `))
+            ?.slice(name.length + 2);
+        return {
+          type: field('event') ?? 'message',
+          id: field('id'),
+          data: JSON.parse(field('data') ?? '{}') as Json,
+        };
+      })
+  );
 }
 
 export async function createTemplate(http: TestAgent, spec: object): Promise<string> {

@@ -76,6 +76,8 @@ export async function startTestApp(
     VAULT_KEY_FILE: join(directory, 'vault-keys.dev'),
     ADMIN_EMAIL: TEST_ADMIN.email,
     ADMIN_PASSWORD: TEST_ADMIN.password,
+    // Tests deliver alerts to receivers on this machine's loopback; production admits public addresses only.
+    OUTBOUND_ALLOW_CIDRS: '127.0.0.0/8,::1/128',
     ...env,
   });
   const database = config.database;

@@ -37,6 +37,7 @@ export enum ErrorCode {
   PROVISIONING_JOB_STATE_CONFLICT = 'PROVISIONING_JOB_STATE_CONFLICT',
   WEBHOOK_SIGNATURE_INVALID = 'WEBHOOK_SIGNATURE_INVALID',
   WEBHOOK_PAYLOAD_UNUSABLE = 'WEBHOOK_PAYLOAD_UNUSABLE',
+  OUTBOUND_URL_REFUSED = 'OUTBOUND_URL_REFUSED',
 }
 
 export interface ErrorCatalogEntry {
@@ -119,6 +120,11 @@ export const ERROR_CATALOG = {
   [ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE]: {
     status: 422,
     title: 'The webhook payload is not JSON, has no rule for its event type, or lacks the mapped fields',
+  },
+  [ErrorCode.OUTBOUND_URL_REFUSED]: {
+    status: 400,
+    title:
+      'The server does not call this URL (not http(s), userinfo, or a loopback, private, link-local or metadata address)',
   },
 } as const satisfies Record<ErrorCode, ErrorCatalogEntry>;
 

@@ -2,6 +2,7 @@ import { type BeforeApplicationShutdown, Injectable, type MessageEvent } from '@
 import { Observable } from 'rxjs';
 
 import { Clock } from '../../common/time/clock';
+import { AppConfig, type LiveStreamSettings } from '../../config/app-config';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { TERMINAL_JOB_STATES } from '../ledger/ledger.types';
 import type { ProvisioningEventEntity } from '../ledger/provisioning-event.entity';
@@ -21,20 +22,29 @@ export function parseLastEventId(header: string | undefined): number {
   return Number.isSafeInteger(value) && value > 0 ? value : 0;
 }
 
+/** A comment line (`: heartbeat`): clients ignore it; proxies and the client see the stream is alive. */
+const HEARTBEAT: MessageEvent = { comment: 'heartbeat' };
+
 /**
  * The live event stream of a job (SSE): its item transitions and job events as stored in
  * `provisioning_events` (so the work of every instance shows), plus a `progress` event with the item counts
- * whenever something happened. Polls every 250 ms; resumes after `Last-Event-ID`; completes once the job has
- * ended and its last events were sent.
+ * whenever something happened. Polls every 250 ms; starts with a progress snapshot, then replays at most
+ * SSE_REPLAY_EVENTS stored events (the latest ones, after `Last-Event-ID` when given: a 100,000-event history
+ * is never sent whole to each of many clients); sends a heartbeat comment after SSE_HEARTBEAT_SECONDS of
+ * silence; completes once the job has ended and its last events were sent.
  */
 @Injectable()
 export class JobEvents implements BeforeApplicationShutdown {
   private stopped = false;
+  private readonly settings: LiveStreamSettings;
 
   constructor(
     private readonly ledger: LedgerRepository,
     private readonly clock: Clock,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.settings = config.liveStreams;
+  }
 
   beforeApplicationShutdown(): void {
     this.stopped = true;
@@ -63,17 +73,23 @@ export class JobEvents implements BeforeApplicationShutdown {
     send: (event: MessageEvent) => void,
     isClosed: () => boolean,
   ): Promise<void> {
-    let floor = lastEventId;
+    // The snapshot stands in for the events not replayed; its id lets a reconnect resume after them.
+    let floor = Math.max(lastEventId, await this.ledger.replayFloor(jobId, this.settings.replayEvents));
     const recent = new Map<number, number>();
     let endingSeen = false;
-    let position = lastEventId;
-    await this.sendProgress(jobId, position, send);
+    let position = floor;
+    let lastSentMs = this.clock.nowMs();
+    const sendNow = (event: MessageEvent): void => {
+      lastSentMs = this.clock.nowMs();
+      send(event);
+    };
+    await this.sendProgress(jobId, position, sendNow);
     while (!isClosed()) {
       let sent = 0;
       for (let cursor = floor, full = true; full && !isClosed();) {
         const events = await this.ledger.eventsAfter(jobId, cursor, BATCH);
         for (const event of events.filter((candidate) => !recent.has(candidate.seq))) {
-          send(toMessage(event));
+          sendNow(toMessage(event));
           recent.set(event.seq, event.at.getTime());
           position = Math.max(position, event.seq);
           sent += 1;
@@ -84,7 +100,7 @@ export class JobEvents implements BeforeApplicationShutdown {
       floor = this.settle(floor, recent);
       const job = await this.ledger.findJob(jobId);
       if (sent > 0 || job === null) {
-        await this.sendProgress(jobId, position, send);
+        await this.sendProgress(jobId, position, sendNow);
       }
       if (job === null || TERMINAL_JOB_STATES.includes(job.state)) {
         // One more read after the end, for events written just after the job's state changed.
@@ -92,6 +108,9 @@ export class JobEvents implements BeforeApplicationShutdown {
           return;
         }
         endingSeen = true;
+      }
+      if (this.clock.nowMs() - lastSentMs >= this.settings.heartbeatMs) {
+        sendNow(HEARTBEAT);
       }
       await this.clock.sleep(POLL_MS);
     }

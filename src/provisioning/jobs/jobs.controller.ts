@@ -12,10 +12,12 @@ import {
   ParseUUIDPipe,
   Post,
   Query,
+  Req,
   Res,
   Sse,
   StreamableFile,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -26,14 +28,16 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
-import type { Observable } from 'rxjs';
+import type { Request, Response } from 'express';
+import { finalize, type Observable } from 'rxjs';
 
 import { AuditAction } from '../../audit/audit-action.decorator';
 import { Roles } from '../../auth/auth.decorators';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import { ApiProblemResponses } from '../../common/http/api-problem.decorator';
 import { ApiPaginatedResponse, type Page, PaginationQueryDto } from '../../common/http/pagination';
+import { BulkBodyInterceptor } from '../../common/http/request-bodies';
+import { LiveStreams } from '../../common/sse/live-streams';
 import {
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
@@ -59,10 +63,13 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly events: JobEvents,
+    private readonly liveStreams: LiveStreams,
   ) {}
 
   @Post()
   @Roles('operator')
+  // The body (up to BULK_BODY_LIMIT) is read only once the guard has admitted the caller (app.setup.ts).
+  @UseInterceptors(BulkBodyInterceptor)
   @AuditAction('provisioning.job.submit')
   @HttpCode(HttpStatus.CREATED)
   @ApiHeader({
@@ -125,15 +132,28 @@ export class JobsController {
   @ApiOkResponse({
     description:
       'Server-Sent Events: `item.running`, `item.succeeded`, `item.failed`, `item.skipped`, `item.retrying`, ' +
-      '`item.cancelled`, `job.*` (with ids) and `progress` (item counts); ends when the job has ended',
+      '`item.cancelled`, `job.*` (with ids) and `progress` (item counts); ends when the job has ended. Starts ' +
+      'with a `progress` snapshot and replays at most SSE_REPLAY_EVENTS stored events; `: heartbeat` comments ' +
+      'keep an idle stream alive. Over SSE_MAX_STREAMS_PER_PRINCIPAL or SSE_MAX_STREAMS: 429 with Retry-After',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
-  @ApiProblemResponses(404)
+  @ApiProblemResponses(404, 429)
   stream(
     @Param('id', ParseUUIDPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
   ): Observable<MessageEvent> {
-    return this.events.stream(id, parseLastEventId(lastEventId));
+    // Taken before any header is sent (over a cap: a 429 problem); given back when the client leaves, even
+    // if the stream never started, and when it ends.
+    const lease = this.liveStreams.open(`${principal.kind}:${principal.id}`, `job:${id}`);
+    const response = request.res;
+    if (response === undefined || request.socket.destroyed || response.closed) {
+      lease.release();
+    } else {
+      response.once('close', () => lease.release());
+    }
+    return this.events.stream(id, parseLastEventId(lastEventId)).pipe(finalize(() => lease.release()));
   }
 
   @Post(':id/cancel')

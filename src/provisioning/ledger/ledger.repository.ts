@@ -730,6 +730,23 @@ export class LedgerRepository {
       .getMany();
   }
 
+  /**
+   * The seq after which a job has at most `count` events (0 when it has no more than that): where a bounded
+   * replay starts.
+   */
+  async replayFloor(jobId: string, count: number): Promise<number> {
+    const row = await this.dataSource
+      .getRepository(ProvisioningEventEntity)
+      .createQueryBuilder('e')
+      .select('e.seq', 'seq')
+      .where('e.job_id = :jobId', { jobId })
+      .orderBy('e.seq', 'DESC')
+      .offset(count)
+      .limit(1)
+      .getRawOne<{ seq: number | string }>();
+    return row === undefined ? 0 : Number(row.seq);
+  }
+
   // ---- Bulk writes -------------------------------------------------------------------------------------
 
   /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: format, lint, typecheck, unit tier, then the e2e tier twice: on SQLite and on PostgreSQL (every
-// test app on its own fresh database of a throwaway cluster). Every step runs even when an earlier one fails,
+// `npm test`: format, lint, typecheck, unit tier, the start tier (the README's commands on a fresh clone of HEAD),
+// then the e2e tier twice: on SQLite and on PostgreSQL (every test app on its own fresh database of a throwaway
+// cluster). Every step runs even when an earlier one fails,
 // so one run shows everything that is wrong; the last line is "N passed, N failed" over all Jest tests.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -78,6 +79,19 @@ steps.push([
   run('unit', bin('jest'), ['--config', 'jest.config.js', '--json', `--outputFile=${unitFile}`]),
 ]);
 const tiers = [['unit', jestCounts(unitFile)]];
+
+// Before the long e2e runs: `npm start` and the other README commands are the first thing a new user tries.
+const startFile = join(resultsDir, 'start.json');
+steps.push([
+  'start (fresh clone)',
+  run('start (fresh clone)', bin('jest'), [
+    '--config',
+    'test/jest-start.config.js',
+    '--json',
+    `--outputFile=${startFile}`,
+  ]),
+]);
+tiers.push(['start (fresh clone)', jestCounts(startFile)]);
 
 function e2e(name, env) {
   const file = join(resultsDir, `e2e-${name}.json`);

@@ -164,13 +164,17 @@ function cliModule(config: AppConfig, command: Command): DynamicModule {
 
 function usage(): string {
   return [
-    'Usage: npm run cli -- <command>',
+    'Usage: npm run cli -- <command>   (--help: this text)',
     ...Object.values(COMMANDS).map((command) => `  ${command.usage}`),
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    print(usage());
+    return 0;
+  }
   const command = name === undefined ? undefined : COMMANDS[name];
   if (command === undefined) {
     process.stderr.write(`${name === undefined ? '' : `Unknown command ${name}\n`}${usage()}\n`);

@@ -72,7 +72,7 @@ export async function startTenantryProcess(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   if (options.compiled && options.build !== false) {
-    // The production build exactly (application and migrations), as `npm run build` makes it.
+    // The production build exactly, as `npm run build` makes it.
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
   }
   const entry = options.compiled

@@ -5,9 +5,11 @@ import sqlite3 from 'sqlite3';
 import type { DataSourceOptions } from 'typeorm';
 
 import type { AppConfig } from '../config/app-config';
+import { MIGRATIONS } from './migrations';
 
-// Compiled: dist/src/database → dist/migrations; under ts-node/jest: src/database → migrations.
-const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.{ts,js}');
+// Entities stay a glob: they live under src/, which every start path compiles or reads (dist/src/**/*.entity.js
+// after `nest start` or `npm run build`, src/**/*.entity.ts under ts-node and Jest). Migrations are an explicit
+// list (see migrations/index.ts for why).
 const ENTITIES_GLOB = join(__dirname, '..', '**', '*.entity.{ts,js}');
 
 /**
@@ -34,7 +36,7 @@ export function buildTypeOrmOptions(config: AppConfig): DataSourceOptions {
   const database = config.database;
   const common = {
     entities: [ENTITIES_GLOB],
-    migrations: [MIGRATIONS_GLOB],
+    migrations: [...MIGRATIONS],
     migrationsRun: database.migrationsRun,
     migrationsTransactionMode: 'each' as const,
     synchronize: false,

@@ -9,8 +9,8 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../../scripts/l
 import { makeTempDirectory } from '../utils/test-app';
 import { ON_POSTGRES, reportPostgresHalfSkipped, TEST_POSTGRES_URL } from '../utils/test-database';
 
-const MIGRATION_FILES = readdirSync(join(__dirname, '..', '..', 'migrations')).filter((file) =>
-  /^\d{13}-[A-Za-z0-9]+\.ts$/.test(file),
+const MIGRATION_FILES = readdirSync(join(__dirname, '..', '..', 'src', 'database', 'migrations')).filter(
+  (file) => /^\d{13}-[A-Za-z0-9]+\.ts$/.test(file),
 );
 
 // In npm test's PostgreSQL run only PostgreSQL; otherwise SQLite, and PostgreSQL too when a throwaway server is

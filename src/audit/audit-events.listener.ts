@@ -5,8 +5,11 @@ import { type DomainEvent, DomainEvents } from '../common/events/domain-events';
 import { AuditService } from './audit.service';
 import { type AuditEntry, SYSTEM_ACTOR } from './audit.types';
 
-/** The audit entry of a domain event: mutations not caused directly by a staff request, done by the system. */
-export function auditEntryOf(event: DomainEvent, requestId: string | null): AuditEntry {
+/**
+ * The audit entry of a domain event: mutations not caused directly by a staff request, done by the system; null
+ * for events audited where they happen.
+ */
+export function auditEntryOf(event: DomainEvent, requestId: string | null): AuditEntry | null {
   const common = { actor: SYSTEM_ACTOR, requestId, outcome: 'success' as const };
   switch (event.type) {
     case 'company_token.minted':
@@ -46,6 +49,9 @@ export function auditEntryOf(event: DomainEvent, requestId: string | null): Audi
           error: event.error,
         },
       };
+    case 'provisioning_job.ended':
+    case 'provisioning_job.reopened':
+      return null;
     case 'subscribers.synced':
       return {
         ...common,
@@ -75,9 +81,12 @@ export class AuditEventsListener implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.subscribe((event) =>
-      this.audit.record(auditEntryOf(event, currentRequestId())),
-    );
+    this.unsubscribe = this.events.subscribe(async (event) => {
+      const entry = auditEntryOf(event, currentRequestId());
+      if (entry !== null) {
+        await this.audit.record(entry);
+      }
+    });
   }
 
   onModuleDestroy(): void {

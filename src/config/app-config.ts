@@ -125,6 +125,7 @@ export class AppConfig {
       retryBaseMs: this.env.PROVISIONING_RETRY_BASE_MS,
       retryMaxMs: this.env.PROVISIONING_RETRY_MAX_MS,
       pollMs: this.env.PROVISIONING_POLL_MS,
+      waitMaxMs: this.env.PROVISIONING_WAIT_MAX_HOURS * 3_600_000,
     };
   }
 
@@ -216,6 +217,8 @@ export interface ProvisioningSettings {
   retryBaseMs: number;
   retryMaxMs: number;
   pollMs: number;
+  /** How long an item waits for the subscriber's relationship before it fails (ms). */
+  waitMaxMs: number;
 }
 
 export interface IpaasSettings {

@@ -353,6 +353,15 @@ export class EnvironmentVariables {
   @Max(60000)
   PROVISIONING_POLL_MS = 500;
 
+  @Describe(
+    'Hours an item may wait for the subscriber to grant the MiSP access (an active role share) before it fails with RELATIONSHIP_NOT_ACTIVE.',
+  )
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0.01)
+  @Max(8760)
+  PROVISIONING_WAIT_MAX_HOURS = 72;
+
   @Describe('When health sweeps start (cron, UTC); each spreads its checks over most of the interval.')
   @IsString()
   @MinLength(9)

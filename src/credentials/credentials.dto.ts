@@ -2,8 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 
 import type {
   CredentialKind,
-  CredentialStatus,
   CredentialView,
+  CredentialViewStatus,
   MispAccountView,
 } from './credentials.service';
 
@@ -30,8 +30,12 @@ export class CredentialViewDto implements CredentialView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   lastVerifiedAt!: Date | null;
 
-  @ApiProperty({ enum: ['valid', 'invalid'] })
-  status!: CredentialStatus;
+  @ApiProperty({
+    enum: ['stored', 'valid', 'invalid'],
+    description:
+      '`stored`: never checked at iPaaS.com (saved with verify=false); `valid`: accepted at lastVerifiedAt; `invalid`: refused since',
+  })
+  status!: CredentialViewStatus;
 
   @ApiProperty({ type: String, nullable: true, example: 'iPaaS.com answered 401 after a refresh' })
   invalidReason!: string | null;

@@ -12,6 +12,12 @@ import type { MispAccountEntity } from './misp-account.entity';
 
 export type { CredentialKind, CredentialStatus };
 
+/**
+ * What staff see of a credential: `stored` (never checked against iPaaS.com, e.g. saved with `verify=false`),
+ * `valid` (iPaaS.com accepted it at `lastVerifiedAt`) or `invalid` (refused since).
+ */
+export type CredentialViewStatus = 'stored' | CredentialStatus;
+
 export interface CredentialView {
   subscriberId: string;
   kind: CredentialKind;
@@ -19,7 +25,7 @@ export interface CredentialView {
   keyId: string;
   expiresAt: Date | null;
   lastVerifiedAt: Date | null;
-  status: CredentialStatus;
+  status: CredentialViewStatus;
   invalidReason: string | null;
   updatedAt: Date;
 }
@@ -77,7 +83,7 @@ function toView(entity: CompanyCredentialEntity): CredentialView {
     keyId: entity.keyId,
     expiresAt: entity.expiresAt,
     lastVerifiedAt: entity.lastVerifiedAt,
-    status: entity.status,
+    status: entity.status === 'valid' && entity.lastVerifiedAt === null ? 'stored' : entity.status,
     invalidReason: entity.invalidReason,
     updatedAt: entity.updatedAt,
   };

@@ -9,7 +9,7 @@ import type { WebhookEventEntity } from './webhook-event.entity';
 import { failureOf, jobKeyOf, type JobOutcome, WebhookJobs } from './webhook-jobs';
 import type { MappedEvent } from './webhook-mapping';
 import type { WebhookSourceEntity } from './webhook-source.entity';
-import { JOB_ACTIONS } from './webhook.types';
+import { JOB_ACTIONS, SETTLED_EVENT_STATUSES } from './webhook.types';
 import { WebhookWorker } from './webhook.worker';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -102,7 +102,7 @@ export class WebhookDispatcher {
     const subscriberId = isJob ? event.subscriberId : (await this.jobs.registered(mapped)).id;
     const claimed = await this.repository.settle(
       event.id,
-      { statuses: ['succeeded', 'failed'], replays: event.replays },
+      { statuses: [...SETTLED_EVENT_STATUSES], replays: event.replays },
       {
         eventType: mapped.eventType,
         action: mapped.rule.action,

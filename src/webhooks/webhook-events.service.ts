@@ -6,7 +6,7 @@ import { WebhookDispatcher } from './webhook-dispatcher';
 import { unusable } from './webhook-jobs';
 import type { WebhookEventEntity } from './webhook-event.entity';
 import { mapEvent, parsePayload } from './webhook-mapping';
-import { parseSource } from './webhook-sources.service';
+import { parseSource, WebhookSourcesService } from './webhook-sources.service';
 import type { WebhookEventDetailDto, WebhookEventDto, WebhookEventsQueryDto } from './webhooks.dto';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -34,6 +34,7 @@ export class WebhookEventsService {
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly sources: WebhookSourcesService,
   ) {}
 
   async list(query: WebhookEventsQueryDto): Promise<Page<WebhookEventDto>> {
@@ -58,7 +59,13 @@ export class WebhookEventsService {
       throw AppError.notFound(`Webhook source ${event.sourceId} of event ${id}`);
     }
     const parsed = parsePayload(Buffer.from(event.payload, 'utf8'));
-    const mapping = mapEvent(parsed?.payload, source.eventTypeField, parseSource(source).rules);
+    const { rules } = parseSource(source);
+    const mapping = mapEvent(
+      parsed?.payload,
+      source.eventTypeField,
+      rules,
+      await this.sources.defaultedVars(rules),
+    );
     if (!('mapped' in mapping)) {
       throw unusable('The stored payload cannot be used with the current rules', mapping.problems);
     }

@@ -85,7 +85,7 @@ export class WebhookJobs {
       });
     }
     return {
-      status: 'succeeded',
+      status: 'job_created',
       jobId: (outcome.body as JobResponseDto).id,
       subscriberId: subscriber.id,
       processedAt: this.clock.now(),

@@ -61,15 +61,20 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   ]);
 }
 
+/** Per template id, the template's variables that have a default (see WebhookSourcesService.defaultedVars). */
+export type DefaultedVars = ReadonlyMap<string, ReadonlySet<string>>;
+
 /**
  * Picks the rule of the payload's event type and reads the subscriber fields and template variables it maps.
  * A required field that is absent, or a value a provisioning job row would refuse, is a problem: the event is
- * not usable and nothing is stored.
+ * not usable and nothing is stored. A mapped variable absent from the payload is left out when the rule's
+ * template gives it a default (`defaulted`): the job then renders the default.
  */
 export function mapEvent(
   payload: unknown,
   eventTypeField: string,
   rules: readonly WebhookRule[],
+  defaulted: DefaultedVars = new Map(),
 ): MappingResult {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return { eventType: null, problems: [{ field: 'payload', message: 'must be a JSON object' }] };
@@ -100,8 +105,9 @@ export function mapEvent(
   const name = read(rule.subscriber.name, false);
   const externalRef = read(rule.subscriber.externalRef, false);
   const vars: Record<string, string> = {};
+  const hasDefault = defaulted.get(rule.templateId ?? '') ?? new Set<string>();
   for (const [variable, path] of Object.entries(rule.vars ?? {})) {
-    const value = read(path, true);
+    const value = read(path, !hasDefault.has(variable));
     if (value !== undefined) {
       vars[variable] = value;
     }

@@ -92,7 +92,7 @@ export class WebhookReceiverService {
         throw unusable('The body is not UTF-8 JSON');
       }
       webhookId = this.webhookIdOf(headers, source, parsed.payload);
-      const mapping = mapEvent(parsed.payload, source.entity.eventTypeField, source.rules);
+      const mapping = mapEvent(parsed.payload, source.entity.eventTypeField, source.rules, source.defaulted);
       if (!('mapped' in mapping)) {
         // A duplicate still gets the first outcome, even when the rules have changed since.
         const first = await this.firstDelivery(sourceId, webhookId, signedDigest);

@@ -13,6 +13,7 @@ import { TemplatesService } from '../provisioning/templates/templates.service';
 import { IdGenerator } from '../subscribers/id-generator';
 import { VaultService } from '../vault/vault.service';
 import { type SealContext, webhookSourceOwner } from '../vault/vault.types';
+import type { DefaultedVars } from './webhook-mapping';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
 import { WebhookSourceSecretEntity } from './webhook-source-secret.entity';
 import { WebhookSourceEntity } from './webhook-source.entity';
@@ -45,6 +46,8 @@ export interface VerifiableSource {
   scheme: WebhookScheme;
   hmac: HmacScheme | null;
   rules: WebhookRule[];
+  /** The variables with a default, per template of the rules (a payload may leave them out). */
+  defaulted: DefaultedVars;
   secrets: string[];
 }
 
@@ -113,6 +116,8 @@ function toView(entity: WebhookSourceEntity, secrets: WebhookSourceSecretEntity[
 @Injectable()
 export class WebhookSourcesService {
   private readonly cache = new Map<string, { source: VerifiableSource | null; expiresAtMs: number }>();
+  /** Template versions never change once saved: their defaulted variables are read once per version. */
+  private readonly defaultsByTemplate = new Map<string, Promise<ReadonlySet<string>>>();
 
   constructor(
     private readonly repository: WebhooksRepository,
@@ -235,12 +240,46 @@ export class WebhookSourcesService {
       return null;
     }
     const secrets = await this.repository.activeSecretsOf(id);
+    const parsed = parseSource(entity);
     return {
       entity,
       scheme: entity.scheme,
-      ...parseSource(entity),
+      ...parsed,
+      defaulted: await this.defaultedVars(parsed.rules),
       secrets: secrets.map((secret) => this.vault.open(secretContext(secret.id), secret.secretSealed)),
     };
+  }
+
+  /** Per template of `rules`, its variables that have a default (a template no longer there: none). */
+  async defaultedVars(rules: readonly WebhookRule[]): Promise<DefaultedVars> {
+    const ids = [
+      ...new Set(rules.flatMap((rule) => (rule.templateId === undefined ? [] : [rule.templateId]))),
+    ];
+    const entries = await Promise.all(
+      ids.map(async (templateId) => {
+        let known = this.defaultsByTemplate.get(templateId);
+        if (known === undefined) {
+          known = this.templates.getVersion(templateId).then(
+            ({ spec }) =>
+              new Set(
+                (spec.variables ?? [])
+                  .filter((variable) => variable.default !== undefined)
+                  .map((variable) => variable.name),
+              ),
+            (error: unknown) => {
+              this.defaultsByTemplate.delete(templateId);
+              if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) {
+                return new Set<string>();
+              }
+              throw error;
+            },
+          );
+          this.defaultsByTemplate.set(templateId, known);
+        }
+        return [templateId, await known] as const;
+      }),
+    );
+    return new Map(entries);
   }
 
   private newSecret(source: WebhookSourceEntity): { row: WebhookSourceSecretEntity; secret: string } {

@@ -10,7 +10,7 @@ import { RelationshipsService } from '../relationships/relationships.service';
 import type { WebhookEventEntity } from './webhook-event.entity';
 import { failureOf, jobKeyOf, unusable, WebhookJobs } from './webhook-jobs';
 import { mapEvent, parsePayload } from './webhook-mapping';
-import { parseSource } from './webhook-sources.service';
+import { parseSource, WebhookSourcesService } from './webhook-sources.service';
 import { JOB_ACTIONS } from './webhook.types';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -40,6 +40,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly jobs: WebhookJobs,
+    private readonly sources: WebhookSourcesService,
     private readonly relationships: RelationshipsService,
     private readonly healthChecks: HealthCheckService,
     private readonly leases: ClusterLeases,
@@ -126,7 +127,13 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       throw AppError.notFound(`Webhook source ${event.sourceId}`);
     }
     const parsed = parsePayload(Buffer.from(event.payload, 'utf8'));
-    const mapping = mapEvent(parsed?.payload, source.eventTypeField, parseSource(source).rules);
+    const { rules } = parseSource(source);
+    const mapping = mapEvent(
+      parsed?.payload,
+      source.eventTypeField,
+      rules,
+      await this.sources.defaultedVars(rules),
+    );
     if (!('mapped' in mapping)) {
       throw unusable('The stored payload cannot be used with the current rules', mapping.problems);
     }

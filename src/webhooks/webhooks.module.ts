@@ -10,6 +10,7 @@ import { VaultModule } from '../vault/vault.module';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookEventEntity } from './webhook-event.entity';
 import { WebhookEventsService } from './webhook-events.service';
+import { WebhookJobOutcomesListener } from './webhook-job-outcomes.listener';
 import { WebhookJobs } from './webhook-jobs';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
 import { WebhookReceiverService } from './webhook-receiver.service';
@@ -40,6 +41,7 @@ import { WebhooksRepository } from './webhooks.repository';
     WebhookEventsService,
     WebhookDispatcher,
     WebhookJobs,
+    WebhookJobOutcomesListener,
     WebhookWorker,
     WebhookRateLimiter,
     WebhooksMetrics,

@@ -5,7 +5,7 @@ import { type EntityManager, In, IsNull, LessThan, type Repository } from 'typeo
 import { WebhookEventEntity } from './webhook-event.entity';
 import { WebhookSourceSecretEntity } from './webhook-source-secret.entity';
 import { WebhookSourceEntity } from './webhook-source.entity';
-import type { WebhookAction, WebhookEventStatus } from './webhook.types';
+import { JOB_EVENT_STATUSES, type WebhookAction, type WebhookEventStatus } from './webhook.types';
 
 /** Actions the webhook worker runs (the others become provisioning jobs). */
 const WORKER_ACTIONS: WebhookAction[] = ['offboard', 'health_check'];
@@ -17,6 +17,12 @@ export type EventOutcome = Pick<
 >;
 
 /** Storage of webhook sources, their secrets and the received events. */
+/** The status of an event by the current state of its job `:jobId` (provisioning_jobs, read by table name). */
+const JOB_OUTCOME_SQL = `CASE (SELECT j.state FROM provisioning_jobs j WHERE j.id = :jobId)
+  WHEN 'succeeded' THEN 'job_succeeded'
+  WHEN 'completed_with_errors' THEN 'job_failed' WHEN 'failed' THEN 'job_failed' WHEN 'cancelled' THEN 'job_failed'
+  ELSE 'job_created' END`;
+
 @Injectable()
 export class WebhooksRepository {
   constructor(
@@ -110,22 +116,40 @@ export class WebhooksRepository {
   }
 
   /** Sets an event's outcome if it is still in one of `from` (and, when given, at `replays`). */
+  /**
+   * Moves an event on from one of `from`. An event whose job was just stored (`job_created`) takes its job's
+   * outcome at once if the job already ended (read in the same statement: the job's end may have come before
+   * the event named it, when the end's update of events by job found nothing to update).
+   */
   async settle(
     id: string,
-    from: { statuses: WebhookEventStatus[]; replays?: number },
+    from: { statuses: readonly WebhookEventStatus[]; replays?: number },
     patch: Partial<WebhookEventEntity>,
     manager: EntityManager = this.events.manager,
   ): Promise<boolean> {
-    const result = await manager.update(
-      WebhookEventEntity,
-      {
+    const { status, ...rest } = patch;
+    const followsJob = status === 'job_created' && typeof patch.jobId === 'string';
+    const query = manager
+      .createQueryBuilder()
+      .update(WebhookEventEntity)
+      .set({
+        ...rest,
+        ...(status === undefined ? {} : { status: followsJob ? () => JOB_OUTCOME_SQL : status }),
+      })
+      .where('id = :id AND status IN (:...statuses)', {
         id,
-        status: In(from.statuses),
-        ...(from.replays === undefined ? {} : { replays: from.replays }),
-      },
-      patch,
-    );
-    return (result.affected ?? 0) > 0;
+        statuses: from.statuses,
+        ...(followsJob ? { jobId: patch.jobId } : {}),
+      });
+    if (from.replays !== undefined) {
+      query.andWhere('replays = :replays', { replays: from.replays });
+    }
+    return ((await query.execute()).affected ?? 0) > 0;
+  }
+
+  /** The events of a job follow it: `job_succeeded`, `job_failed`, or `job_created` again when it is reopened. */
+  async followJob(jobId: string, status: WebhookEventStatus): Promise<void> {
+    await this.events.update({ jobId, status: In(JOB_EVENT_STATUSES) }, { status });
   }
 
   /**

@@ -176,10 +176,15 @@ describe('company context: MiSP login → ChangeCompany → company token', () =
   it('stops calling a company after its API key is refused: one call, then none', async () => {
     const company = await h.register(5);
     const key = h.emulator.control.mintApiKey(company.ipaasCompanyId);
-    await h.t.http
+    const stored = await h.t.http
       .put(`/v1/subscribers/${company.id}/credential?verify=false`)
       .send({ kind: 'api_key', apiKey: key.apiKey })
       .expect(200);
+    // Never checked at iPaaS.com: `stored`, not `valid` (issue 14).
+    expect(stored.body).toMatchObject({ status: 'stored', lastVerifiedAt: null });
+    expect((await h.t.http.get(`/v1/subscribers/${company.id}/credential`).expect(200)).body.status).toBe(
+      'stored',
+    );
     refuseTokensOf(company.ipaasCompanyId);
     await expectCredentialInvalid(company.id);
     await expectCredentialInvalid(company.id);

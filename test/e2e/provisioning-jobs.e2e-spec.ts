@@ -334,6 +334,76 @@ describe('provisioning jobs API (scripted steps)', () => {
     expect(nothing.body).toMatchObject({ code: 'PROVISIONING_JOB_STATE_CONFLICT', jobState: 'succeeded' });
   });
 
+  it('resume: a cancelled job goes on with its cancelled and failed items and ends succeeded; SSE ids increase across runs', async () => {
+    const rows = newCompanies(6);
+    const failing = rows[0].ipaasCompanyId;
+    const held = gate();
+    behaviour = async (subscriber) => {
+      await held.promise;
+      if (subscriber.ipaasCompanyId === failing) {
+        throw new VendorError('forbidden', 'AUTZ-1003 not allowed', { status: 403 });
+      }
+      return created(1);
+    };
+    const job = await submit(rows, { options: { concurrency: 2 } });
+    const jobId = job.id as string;
+    await eventually(() => (executor.calls.length >= 2 ? true : undefined));
+    await t.http.post(`/v1/provisioning/jobs/${jobId}/cancel`).expect(200);
+    held.open();
+    expect(await waitForEnd(t.http, jobId)).toMatchObject({
+      state: 'cancelled',
+      counts: { succeeded: 1, failed: 1, cancelled: 4 },
+    });
+    const firstRun = parseEventStream(
+      (await t.http.get(`/v1/provisioning/jobs/${jobId}/events`).buffer(true).expect(200)).text,
+    );
+    const lastOfFirstRun = firstRun.filter((event) => event.type !== 'progress').at(-1) as ServerSentEvent;
+    expect(lastOfFirstRun).toMatchObject({ type: 'job.finished', data: { state: 'cancelled', run: 1 } });
+
+    // Only a cancelled job resumes; it puts back the cancelled and the failed items, with fresh attempts.
+    const running = await submit(newCompanies(1));
+    const notCancelled = await t.http
+      .post(`/v1/provisioning/jobs/${running.id as string}/resume`)
+      .expect(409);
+    expect(notCancelled.body.code).toBe('PROVISIONING_JOB_STATE_CONFLICT');
+    behaviour = () => Promise.resolve(created(1));
+    const resumed = await t.http.post(`/v1/provisioning/jobs/${jobId}/resume`).expect(200);
+    expect(resumed.body).toMatchObject({
+      state: 'running',
+      finishedAt: null,
+      counts: { cancelled: 0, failed: 0 },
+    });
+    expect(await waitForEnd(t.http, jobId)).toMatchObject({ state: 'succeeded', counts: { succeeded: 6 } });
+    expect(await auditRows('provisioning.job.resume')).toContainEqual(
+      expect.objectContaining({ actorKind: 'api_key', target: `id=${jobId}` }),
+    );
+
+    // Reconnecting after the first run's end: no stale job.finished before the second run's one, and ids go on
+    // increasing (events by their sequence, progress events as fractions after it).
+    const reconnected = parseEventStream(
+      (
+        await t.http
+          .get(`/v1/provisioning/jobs/${jobId}/events`)
+          .set('Last-Event-ID', String(Number(lastOfFirstRun.id) - 1))
+          .buffer(true)
+          .expect(200)
+      ).text,
+    );
+    const finished = reconnected.filter((event) => event.type === 'job.finished');
+    expect(finished.map((event) => event.data)).toEqual([
+      expect.objectContaining({ state: 'succeeded', run: 2 }),
+    ]);
+    expect(reconnected.map((event) => event.type)).toContain('job.resumed');
+    for (const stream of [firstRun, reconnected]) {
+      const ids = stream.map((event) => Number(event.id));
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }
+    expect(Math.min(...reconnected.map((event) => Number(event.id)))).toBeGreaterThan(
+      Number(lastOfFirstRun.id) - 1,
+    );
+  });
+
   it('streams item transitions and counts over SSE, resumes after Last-Event-ID and ends with the job', async () => {
     const held = gate();
     behaviour = async () => {
@@ -559,6 +629,13 @@ describe('provisioning jobs against the emulator', () => {
     const plan = await run({ mode: 'plan', subscribers: rows([fresh, done, drifting]) });
     expect(plan).toMatchObject({ state: 'succeeded', plan: { create: 4, noop: 2, update: 0 } });
     const planned = await steps(plan.id as string);
+    // A plan's steps are `planned` (read, never applied), and the reads are counted: each company's user list
+    // and customer lookup (issue 14).
+    expect(planned.flat().map((step) => step.state)).toEqual(Array.from({ length: 6 }, () => 'planned'));
+    expect(planned.flat().every((step) => (step.vendorCalls as number) >= 1)).toBe(true);
+    expect(plan.vendorCalls).toBe(
+      planned.flat().reduce((sum, step) => sum + (step.vendorCalls as number), 0),
+    );
 
     // Meanwhile someone creates the drifting company's customer with another last name.
     const otherTemplate = await createTemplate(h.t.http, {

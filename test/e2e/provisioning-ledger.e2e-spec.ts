@@ -10,7 +10,8 @@ import { JobTemplates } from '../../src/provisioning/jobs/job-templates';
 import { ItemLease } from '../../src/provisioning/ledger/item-lease';
 import { ItemRunner } from '../../src/provisioning/ledger/item-runner';
 import { JobLifecycle } from '../../src/provisioning/ledger/job-lifecycle';
-import { LedgerRepository, toStepRow } from '../../src/provisioning/ledger/ledger.repository';
+import { newItemRow, newJobRow, toStepRow } from '../../src/provisioning/ledger/ledger-rows';
+import { LedgerRepository } from '../../src/provisioning/ledger/ledger.repository';
 import type { ItemClaim, LeasedClaim } from '../../src/provisioning/ledger/ledger.types';
 import { ProvisioningEventEntity } from '../../src/provisioning/ledger/provisioning-event.entity';
 import { ProvisioningItemEntity } from '../../src/provisioning/ledger/provisioning-item.entity';
@@ -56,52 +57,28 @@ async function seedJob(
 ): Promise<{ jobId: string; itemIds: string[] }> {
   const now = new Date(options.createdAt ?? Date.now());
   const jobId = randomUUID();
-  const job: ProvisioningJobEntity = Object.assign(new ProvisioningJobEntity(), {
-    id: jobId,
-    templateId: randomUUID(),
-    templateVersion: 1,
-    mode: 'apply',
-    planId: null,
-    state: 'running',
-    options: '{}',
-    maxInFlight: options.maxInFlight ?? null,
-    claimedAt: new Date(0),
-    itemsTotal: options.items,
-    itemsPending: options.items,
-    itemsRunning: 0,
-    itemsSucceeded: 0,
-    itemsFailed: 0,
-    itemsSkipped: 0,
-    itemsCancelled: 0,
-    vendorCalls: 0,
-    createdBy: 'test',
-    createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: now,
-  });
+  const job = {
+    ...newJobRow(
+      {
+        id: jobId,
+        templateId: randomUUID(),
+        templateVersion: 1,
+        mode: 'apply',
+        maxInFlight: options.maxInFlight ?? null,
+        items: options.items,
+        createdBy: 'test',
+      },
+      now,
+    ),
+    state: 'running' as const,
+  };
+  // Due from the epoch: claims in these tests run at any (possibly time-travelled) instant.
   const items = Array.from({ length: options.items }, (_, rowIndex) => ({
-    id: randomUUID(),
-    jobId,
-    subscriberId: options.subscriberIds?.[rowIndex] ?? randomUUID(),
-    rowIndex,
-    vars: null,
-    state: 'pending' as const,
-    attempts: 0,
-    failures: 0,
-    fence: 0,
-    leaseOwner: null,
-    leaseExpiresAt: null,
+    ...newItemRow(
+      { id: randomUUID(), jobId, subscriberId: options.subscriberIds?.[rowIndex] ?? randomUUID(), rowIndex },
+      now,
+    ),
     nextAttemptAt: new Date(0),
-    currentStep: null,
-    lastErrorCode: null,
-    lastErrorMessage: null,
-    skipReason: null,
-    vendorCalls: 0,
-    drift: false,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: now,
   }));
   const steps = items.flatMap((item) =>
     Array.from({ length: options.steps ?? 0 }, (_, index) =>

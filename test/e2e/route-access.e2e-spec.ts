@@ -140,6 +140,7 @@ const ACCESS: Record<string, Expected> = {
   'GET /v1/provisioning/jobs/:id/report': 'viewer',
   'POST /v1/provisioning/jobs/:id/cancel': 'operator',
   'POST /v1/provisioning/jobs/:id/retry': 'operator',
+  'POST /v1/provisioning/jobs/:id/resume': 'operator',
 
   // Health checks.
   'POST /v1/subscribers/:id/health-checks': 'operator',

@@ -61,6 +61,13 @@ export class ScriptedExecutor extends StepExecutor {
     return this.behaviour(subscriber, step, this.calls.length);
   }
 
+  /** What `companyOpen` answers (the MiSP's access inside the company); the test may change it. */
+  open = true;
+
+  companyOpen(): Promise<boolean> {
+    return Promise.resolve(this.open);
+  }
+
   callsFor(subscriberId: string): ExecutedStep[] {
     return this.calls.filter((call) => call.subscriberId === subscriberId);
   }

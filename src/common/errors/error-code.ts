@@ -35,6 +35,7 @@ export enum ErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
   PROVISIONING_JOB_STATE_CONFLICT = 'PROVISIONING_JOB_STATE_CONFLICT',
+  RELATIONSHIP_NOT_ACTIVE = 'RELATIONSHIP_NOT_ACTIVE',
   WEBHOOK_SIGNATURE_INVALID = 'WEBHOOK_SIGNATURE_INVALID',
   WEBHOOK_PAYLOAD_UNUSABLE = 'WEBHOOK_PAYLOAD_UNUSABLE',
   OUTBOUND_URL_REFUSED = 'OUTBOUND_URL_REFUSED',
@@ -112,6 +113,10 @@ export const ERROR_CATALOG = {
   [ErrorCode.PROVISIONING_JOB_STATE_CONFLICT]: {
     status: 409,
     title: "The operation is not allowed in the provisioning job's state",
+  },
+  [ErrorCode.RELATIONSHIP_NOT_ACTIVE]: {
+    status: 409,
+    title: 'The subscriber did not grant the MiSP access (an active role share) in time',
   },
   [ErrorCode.WEBHOOK_SIGNATURE_INVALID]: {
     status: 401,

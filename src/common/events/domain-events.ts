@@ -26,6 +26,15 @@ export type DomainEvent =
       error: string | null;
     }
   | {
+      /**
+       * A provisioning job's run ended (`state`: its end state), or a retry or resume reopened it (`reopened`).
+       * Audited where it happens (JobLifecycle, the HTTP request); subscribers follow jobs they started.
+       */
+      type: 'provisioning_job.ended' | 'provisioning_job.reopened';
+      jobId: string;
+      state: string;
+    }
+  | {
       /** A registry sync with iPaaS.com finished; counts of what changed. */
       type: 'subscribers.synced';
       added: number;

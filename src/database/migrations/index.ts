@@ -11,6 +11,7 @@ import { Alerts1795900600000 } from './1795900600000-Alerts';
 import { Webhooks1795900700000 } from './1795900700000-Webhooks';
 import { ClusterLeases1795900800000 } from './1795900800000-ClusterLeases';
 import { WebhookSignedDigest1795901500000 } from './1795901500000-WebhookSignedDigest';
+import { ProvisioningWaitingAndRuns1795902000000 } from './1795902000000-ProvisioningWaitingAndRuns';
 
 /** Where the migrations live, for messages that tell a developer where to look. */
 export const MIGRATIONS_LIST_PATH = 'src/database/migrations/index.ts';
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   Webhooks1795900700000,
   ClusterLeases1795900800000,
   WebhookSignedDigest1795901500000,
+  ProvisioningWaitingAndRuns1795902000000,
 ];

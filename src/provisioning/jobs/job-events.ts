@@ -16,10 +16,43 @@ const BATCH = 1000;
  */
 const SETTLE_MS = 2000;
 
-/** `Last-Event-ID` as a sequence number (anything else: from the start). */
+/**
+ * `Last-Event-ID` as the sequence number to resume after (anything else: from the start). An id `12.3` (a
+ * progress event or a late event sent after event 12, see StreamIds) resumes after 12.
+ */
 export function parseLastEventId(header: string | undefined): number {
-  const value = Number(header);
+  const value = Math.floor(Number(header));
   return Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
+/**
+ * The ids of one stream, unique and strictly increasing (as numbers), so a client can order and resume by them:
+ * an event whose sequence number is past everything sent so far is sent under that number; anything else (a
+ * progress event, an event that became visible late) under `<position>.<nnnnnn>`, a fraction after the position.
+ * Resuming after such an id resumes after its position.
+ */
+const FRACTION_DIGITS = 6;
+
+export class StreamIds {
+  private position: number;
+  private fraction = 0;
+
+  constructor(start: number) {
+    this.position = start;
+  }
+
+  /** The id to send an event of sequence number `seq` under (undefined: a progress event). */
+  next(seq?: number): string {
+    if (seq !== undefined && seq > this.position) {
+      this.position = seq;
+      this.fraction = 0;
+      return String(seq);
+    }
+    this.fraction += 1;
+    // Fixed width, so 10.000010 follows 10.000009 as a number too (a million ids after one event is far more
+    // than a stream sends: a progress event per batch of events, and the rare late one).
+    return `${this.position}.${String(this.fraction).padStart(FRACTION_DIGITS, '0')}`;
+  }
 }
 
 /** A comment line (`: heartbeat`): clients ignore it; proxies and the client see the stream is alive. */
@@ -77,21 +110,26 @@ export class JobEvents implements BeforeApplicationShutdown {
     let floor = Math.max(lastEventId, await this.ledger.replayFloor(jobId, this.settings.replayEvents));
     const recent = new Map<number, number>();
     let endingSeen = false;
-    let position = floor;
+    const ids = new StreamIds(floor);
     let lastSentMs = this.clock.nowMs();
     const sendNow = (event: MessageEvent): void => {
       lastSentMs = this.clock.nowMs();
       send(event);
     };
-    await this.sendProgress(jobId, position, sendNow);
+    await this.sendProgress(jobId, ids, sendNow);
     while (!isClosed()) {
       let sent = 0;
+      // The job's current run: the end of an earlier run (a job retried or resumed since) is not replayed, so a
+      // client never sees a stale `job.finished` before the current one.
+      const run = (await this.ledger.findJob(jobId))?.run ?? 1;
       for (let cursor = floor, full = true; full && !isClosed();) {
         const events = await this.ledger.eventsAfter(jobId, cursor, BATCH);
         for (const event of events.filter((candidate) => !recent.has(candidate.seq))) {
-          sendNow(toMessage(event));
           recent.set(event.seq, event.at.getTime());
-          position = Math.max(position, event.seq);
+          if (isEarlierRunsEnd(event, run)) {
+            continue;
+          }
+          sendNow(toMessage(event, ids.next(event.seq)));
           sent += 1;
         }
         full = events.length === BATCH;
@@ -100,7 +138,7 @@ export class JobEvents implements BeforeApplicationShutdown {
       floor = this.settle(floor, recent);
       const job = await this.ledger.findJob(jobId);
       if (sent > 0 || job === null) {
-        await this.sendProgress(jobId, position, sendNow);
+        await this.sendProgress(jobId, ids, sendNow);
       }
       if (job === null || TERMINAL_JOB_STATES.includes(job.state)) {
         // One more read after the end, for events written just after the job's state changed.
@@ -134,26 +172,36 @@ export class JobEvents implements BeforeApplicationShutdown {
   }
 
   /**
-   * The item counts now. Its id is that of the last event sent (Nest would otherwise number it), so a client
+   * The item counts now. Its id (Nest would otherwise number it) follows the last event sent, so a client
    * reconnecting with it as `Last-Event-ID` resumes after the last real event it saw.
    */
   private async sendProgress(
     jobId: string,
-    position: number,
+    ids: StreamIds,
     send: (event: MessageEvent) => void,
   ): Promise<void> {
     const [job, totals] = await Promise.all([this.ledger.findJob(jobId), this.ledger.countItems(jobId)]);
     send({
-      id: String(position),
+      id: ids.next(),
       type: 'progress',
       data: { state: job?.state ?? null, counts: totals.counts, vendorCalls: totals.vendorCalls },
     });
   }
 }
 
-function toMessage(event: ProvisioningEventEntity): MessageEvent {
+/** A `job.finished` of a run before `run` (the job was reopened since). */
+function isEarlierRunsEnd(event: ProvisioningEventEntity, run: number): boolean {
+  if (event.type !== 'job.finished') {
+    return false;
+  }
+  const ended = (JSON.parse(event.payload) as { run?: unknown }).run;
+  // Ends written before runs were numbered belong to the first run.
+  return (typeof ended === 'number' ? ended : 1) < run;
+}
+
+function toMessage(event: ProvisioningEventEntity, id: string): MessageEvent {
   return {
-    id: String(event.seq),
+    id,
     type: event.type,
     data: {
       ...(JSON.parse(event.payload) as Record<string, unknown>),

@@ -11,14 +11,8 @@ import { Transactions } from '../../database/transactions';
 import { isUniqueViolation } from '../../database/unique-violation';
 import { IdGenerator } from '../../subscribers/id-generator';
 import { newSubscriberRow, SubscriberEntity } from '../../subscribers/subscriber.entity';
-import {
-  emptyTotals,
-  type ItemTotals,
-  LedgerRepository,
-  type PlanTotals,
-  toPlannedStep,
-  toStepRow,
-} from '../ledger/ledger.repository';
+import { newItemRow, newJobRow, toPlannedStep, toStepRow } from '../ledger/ledger-rows';
+import { emptyTotals, type ItemTotals, LedgerRepository, type PlanTotals } from '../ledger/ledger.repository';
 import { ProvisioningItemEntity } from '../ledger/provisioning-item.entity';
 import { ProvisioningJobEntity } from '../ledger/provisioning-job.entity';
 import { ProvisioningStepEntity } from '../ledger/provisioning-step.entity';
@@ -337,56 +331,27 @@ export class JobSubmissions {
     now: Date,
     items: number,
   ): ProvisioningJobEntity {
-    return {
-      id: this.ids.newId(),
-      templateId: template.id,
-      templateVersion: template.version,
-      mode: request.mode,
-      planId: request.planId ?? null,
-      state: 'pending',
-      options: JSON.stringify(request.options ?? {}),
-      maxInFlight: request.options?.concurrency ?? null,
-      claimedAt: new Date(0),
-      itemsTotal: items,
-      itemsPending: items,
-      itemsRunning: 0,
-      itemsSucceeded: 0,
-      itemsFailed: 0,
-      itemsSkipped: 0,
-      itemsCancelled: 0,
-      vendorCalls: 0,
-      createdBy,
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: now,
-    };
+    return newJobRow(
+      {
+        id: this.ids.newId(),
+        templateId: template.id,
+        templateVersion: template.version,
+        mode: request.mode,
+        planId: request.planId ?? null,
+        options: JSON.stringify(request.options ?? {}),
+        maxInFlight: request.options?.concurrency ?? null,
+        items,
+        createdBy,
+      },
+      now,
+    );
   }
 
   private newItem(jobId: string, row: PreparedRow, rowIndex: number, now: Date): ProvisioningItemEntity {
-    return {
-      id: this.ids.newId(),
-      jobId,
-      subscriberId: row.subscriberId,
-      rowIndex,
-      vars: row.vars === null ? null : JSON.stringify(row.vars),
-      state: 'pending',
-      attempts: 0,
-      failures: 0,
-      fence: 0,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      nextAttemptAt: now,
-      currentStep: null,
-      lastErrorCode: null,
-      lastErrorMessage: null,
-      skipReason: null,
-      vendorCalls: 0,
-      drift: false,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: now,
-    };
+    return newItemRow(
+      { id: this.ids.newId(), jobId, subscriberId: row.subscriberId, rowIndex, vars: row.vars },
+      now,
+    );
   }
 }
 

@@ -121,9 +121,11 @@ export function toItemView(item: ProvisioningItemEntity, steps: ProvisioningStep
     lastError:
       item.lastErrorCode === null ? null : { code: item.lastErrorCode, message: item.lastErrorMessage ?? '' },
     skipReason: item.skipReason,
+    waitReason: item.waitReason,
+    waitUntil: item.waitUntil,
     vendorCalls: item.vendorCalls,
     drift: item.drift,
-    nextAttemptAt: item.state === 'pending' ? item.nextAttemptAt : null,
+    nextAttemptAt: item.state === 'pending' || item.state === 'waiting' ? item.nextAttemptAt : null,
     startedAt: item.startedAt,
     finishedAt: item.finishedAt,
     steps: steps.map(toStepView),

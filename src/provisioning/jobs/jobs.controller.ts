@@ -176,6 +176,19 @@ export class JobsController {
     return this.jobs.retry(id);
   }
 
+  @Post(':id/resume')
+  @Roles('operator')
+  @AuditAction('provisioning.job.resume')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({
+    type: JobResponseDto,
+    description: 'A cancelled job goes on: its cancelled and failed items are pending again (fresh attempts)',
+  })
+  @ApiProblemResponses(404, 409)
+  resume(@Param('id', ParseUUIDPipe) id: string): Promise<JobResponseDto> {
+    return this.jobs.resume(id);
+  }
+
   @Get(':id/report')
   @Roles('viewer')
   @ApiProduces('application/json', 'text/csv')

@@ -21,11 +21,14 @@ import {
 import { PaginationQueryDto } from '../../common/http/pagination';
 import {
   ITEM_STATES,
+  STEP_STATES,
   type ItemState,
   JOB_MODES,
   type JobMode,
   JOB_STATES,
   type JobState,
+  WAIT_REASONS,
+  type WaitReason,
 } from '../ledger/ledger.types';
 import { STEP_KINDS } from '../steps/step.types';
 
@@ -152,6 +155,9 @@ export class ItemCountsDto {
 
   @ApiProperty()
   pending!: number;
+
+  @ApiProperty({ description: 'Waiting for the subscriber to grant the MiSP access (see waitReason)' })
+  waiting!: number;
 
   @ApiProperty()
   running!: number;
@@ -284,7 +290,7 @@ export class StepResponseDto {
   @ApiProperty({ type: String, nullable: true, enum: ['create', 'update', 'noop'] })
   plannedAction!: string | null;
 
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] })
+  @ApiProperty({ enum: STEP_STATES, description: "`planned`: a plan job's step (read, never applied)" })
   state!: string;
 
   @ApiProperty({ type: String, nullable: true, enum: ['created', 'updated', 'noop', 'adopted'] })
@@ -331,13 +337,32 @@ export class ItemResponseDto {
   @ApiProperty({ type: String, nullable: true, example: 'SUBSCRIBER_INACTIVE' })
   skipReason!: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: WAIT_REASONS,
+    description: 'Why a waiting item waits (relationship_pending: its role share is not active yet)',
+  })
+  waitReason!: WaitReason | null;
+
+  @ApiProperty({
+    type: Date,
+    nullable: true,
+    description: 'When a waiting item gives up (RELATIONSHIP_NOT_ACTIVE); set from its first wait',
+  })
+  waitUntil!: Date | null;
+
   @ApiProperty()
   vendorCalls!: number;
 
   @ApiProperty()
   drift!: boolean;
 
-  @ApiProperty({ type: Date, nullable: true })
+  @ApiProperty({
+    type: Date,
+    nullable: true,
+    description: 'When a pending or waiting item is looked at next',
+  })
   nextAttemptAt!: Date | null;
 
   @ApiProperty({ type: Date, nullable: true })

@@ -13,12 +13,13 @@ import {
   IdempotencyService,
   requestFingerprint,
 } from '../../common/idempotency/idempotency.service';
+import { DomainEvents } from '../../common/events/domain-events';
 import { Clock } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
 import { SubscriberEntity } from '../../subscribers/subscriber.entity';
 import { JobLifecycle } from '../ledger/job-lifecycle';
 import { emptyTotals, LedgerRepository } from '../ledger/ledger.repository';
-import type { JobState } from '../ledger/ledger.types';
+import type { FinalItemState, JobState } from '../ledger/ledger.types';
 import type { ProvisioningItemEntity } from '../ledger/provisioning-item.entity';
 import type { ProvisioningJobEntity } from '../ledger/provisioning-job.entity';
 import { ProvisioningMetrics } from '../ledger/provisioning.metrics';
@@ -93,6 +94,7 @@ export class JobsService {
     private readonly lifecycle: JobLifecycle,
     private readonly workers: ProvisioningWorkers,
     private readonly metrics: ProvisioningMetrics,
+    private readonly events: DomainEvents,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -185,24 +187,38 @@ export class JobsService {
   }
 
   /** Puts the failed items back in the queue with a fresh attempt budget; other items are left as they are. */
-  async retry(id: string): Promise<JobResponseDto> {
+  retry(id: string): Promise<JobResponseDto> {
+    return this.reopen(id, 'job.retried', { from: RETRYABLE_FROM, items: ['failed'] });
+  }
+
+  /** A cancelled job goes on: its cancelled and failed items are pending again, with fresh attempts. */
+  resume(id: string): Promise<JobResponseDto> {
+    return this.reopen(id, 'job.resumed', { from: ['cancelled'], items: ['cancelled', 'failed'] });
+  }
+
+  private async reopen(
+    id: string,
+    type: 'job.retried' | 'job.resumed',
+    scope: { from: readonly JobState[]; items: readonly FinalItemState[] },
+  ): Promise<JobResponseDto> {
     const now = this.clock.nowMs();
-    const retried = await this.ledger.retryFailed(id, RETRYABLE_FROM, now);
+    const reopened = await this.ledger.reopen(id, scope, now);
     const job = await this.job(id);
-    if (retried === 0) {
+    if (reopened === 0) {
       throw new AppError(
         ErrorCode.PROVISIONING_JOB_STATE_CONFLICT,
-        RETRYABLE_FROM.includes(job.state)
-          ? `Provisioning job ${id} has no failed items to retry`
-          : `Provisioning job ${id} is ${job.state}; failed items are retried from: ${RETRYABLE_FROM.join(', ')}`,
+        scope.from.includes(job.state)
+          ? `Provisioning job ${id} has no ${scope.items.join(' or ')} items to reopen`
+          : `Provisioning job ${id} is ${job.state}; this is done from: ${scope.from.join(', ')}`,
         { extensions: { jobState: job.state } },
       );
     }
     await this.ledger.appendEvents(
-      [{ jobId: id, itemId: null, type: 'job.retried', payload: { items: retried } }],
+      [{ jobId: id, itemId: null, type, payload: { items: reopened, run: job.run } }],
       now,
     );
     await this.ledger.snapshotCounters(id, now);
+    this.events.emit({ type: 'provisioning_job.reopened', jobId: id, state: job.state });
     this.workers.wake();
     return this.view(job);
   }

@@ -8,15 +8,20 @@ import { AppConfig } from '../../config/app-config';
 import { type Subscriber, SubscribersService } from '../../subscribers/subscribers.service';
 import { JobTemplates } from '../jobs/job-templates';
 import { StepReadCache } from '../steps/step-read-cache';
-import { type PlannedStep, StepExecutor, StepPlanner } from '../steps/step.types';
+import { type PlannedStep, RELATIONSHIP_KINDS, StepExecutor, StepPlanner } from '../steps/step.types';
 import { backoffMs, classifyFailure } from './item-failures';
 import { JobLifecycle } from './job-lifecycle';
 import { ItemLease, LeaseLost, LeaseTooShort } from './item-lease';
-import { type ItemEnd, LedgerRepository, toPlannedStep } from './ledger.repository';
+import { toPlannedStep } from './ledger-rows';
+import { type ItemEnd, LedgerRepository } from './ledger.repository';
 import type { ItemClaim } from './ledger.types';
 import type { ProvisioningItemEntity } from './provisioning-item.entity';
 import type { ProvisioningJobEntity } from './provisioning-job.entity';
 import { ProvisioningMetrics } from './provisioning.metrics';
+
+/** A waiting item is looked at again after its wait so far, within these bounds (a doubling delay). */
+const WAIT_CHECK_MIN_MS = 15_000;
+const WAIT_CHECK_MAX_MS = 15 * 60_000;
 
 function parseVars(text: string | null): Record<string, string> | null {
   return text === null ? null : (JSON.parse(text) as Record<string, string>);
@@ -96,7 +101,11 @@ export class ItemRunner {
         await this.plan(claim, item, job, subscriber);
       } else {
         const readCache = new StepReadCache();
-        for (const stored of await this.ledger.stepsOf([item.id])) {
+        const steps = await this.ledger.stepsOf([item.id]);
+        // Role shares are only requested by their step: the company opens to the MiSP once one is active.
+        const sharesRequested = steps.some((step) => step.kind === 'role_share');
+        let accessChecked = false;
+        for (const stored of steps) {
           if (stored.state === 'succeeded') {
             continue;
           }
@@ -104,6 +113,13 @@ export class ItemRunner {
             // Shutting down: hand the item back at once rather than let its lease lapse.
             await this.check(this.ledger.releaseItem(claim, this.clock.nowMs(), null, this.clock.nowMs()));
             return;
+          }
+          if (!accessChecked && !RELATIONSHIP_KINDS.has(stored.kind)) {
+            accessChecked = true;
+            if (!(await this.executor.companyOpen(subscriber, { readCache, sharesRequested }))) {
+              await this.waitForAccess(claim, item);
+              return;
+            }
           }
           stepIndex = stored.stepIndex;
           // Each step starts with most of a lease ahead (the pool's renewal can run late under load); every
@@ -177,6 +193,36 @@ export class ItemRunner {
       }
       throw error;
     }
+  }
+
+  /**
+   * The company's steps need the MiSP's access, which the subscriber has not granted yet: wait for it (looked at
+   * again with a growing delay, 15 s to 15 min) instead of failing at the vendor, up to PROVISIONING_WAIT_MAX_HOURS
+   * from the first wait; then the item fails with RELATIONSHIP_NOT_ACTIVE. Waiting spends no attempt.
+   */
+  private async waitForAccess(claim: ItemClaim, item: ProvisioningItemEntity): Promise<void> {
+    const now = this.clock.nowMs();
+    const { waitMaxMs } = this.config.provisioning;
+    const waitUntil = item.waitUntil?.getTime() ?? now + waitMaxMs;
+    if (now >= waitUntil) {
+      throw new AppError(
+        ErrorCode.RELATIONSHIP_NOT_ACTIVE,
+        `Subscriber ${item.subscriberId} has not granted the MiSP access (no active role share) since ${new Date(waitUntil - waitMaxMs).toISOString()}`,
+      );
+    }
+    const waited = now - (waitUntil - waitMaxMs);
+    const nextCheckAt = Math.min(
+      waitUntil,
+      now + Math.min(WAIT_CHECK_MAX_MS, Math.max(WAIT_CHECK_MIN_MS, waited)),
+    );
+    await this.check(
+      this.ledger.waitItem(claim, { reason: 'relationship_pending', nextCheckAt, waitUntil }, now),
+    );
+    await this.event(claim, item, 'item.waiting', {
+      reason: 'relationship_pending',
+      nextCheckAt: new Date(nextCheckAt).toISOString(),
+      waitUntil: new Date(waitUntil).toISOString(),
+    });
   }
 
   /**

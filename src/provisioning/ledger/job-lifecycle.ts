@@ -3,6 +3,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 
 import { AuditService } from '../../audit/audit.service';
 import { SYSTEM_ACTOR } from '../../audit/audit.types';
+import { DomainEvents } from '../../common/events/domain-events';
 import { Clock } from '../../common/time/clock';
 import { LedgerRepository } from './ledger.repository';
 import type { JobState } from './ledger.types';
@@ -13,6 +14,7 @@ export class JobLifecycle {
   constructor(
     private readonly ledger: LedgerRepository,
     private readonly audit: AuditService,
+    private readonly events: DomainEvents,
     private readonly clock: Clock,
     @InjectPinoLogger(JobLifecycle.name) private readonly logger: PinoLogger,
   ) {}
@@ -24,9 +26,16 @@ export class JobLifecycle {
     if (ended === null) {
       return null;
     }
-    const { state, totals } = ended;
-    const summary = { state, ...totals.counts, vendorCalls: totals.vendorCalls, drifted: totals.drifted };
+    const { state, totals, run } = ended;
+    const summary = {
+      state,
+      run,
+      ...totals.counts,
+      vendorCalls: totals.vendorCalls,
+      drifted: totals.drifted,
+    };
     await this.ledger.appendEvents([{ jobId, itemId: null, type: 'job.finished', payload: summary }], now);
+    this.events.emit({ type: 'provisioning_job.ended', jobId, state });
     this.logger.info({ jobId, job: summary }, 'provisioning job finished');
     try {
       await this.audit.record({

@@ -13,8 +13,12 @@ import {
   type ItemState,
   type JobState,
   type LeasedClaim,
+  OPEN_ITEM_STATES_SQL,
   type RecordedError,
+  TERMINAL_JOB_STATES,
+  type WaitReason,
 } from './ledger.types';
+import { toStepRow } from './ledger-rows';
 import { ProvisioningEventEntity } from './provisioning-event.entity';
 import { ProvisioningItemEntity } from './provisioning-item.entity';
 import { ProvisioningJobEntity } from './provisioning-job.entity';
@@ -47,6 +51,13 @@ export interface PlanTotals {
   unplanned: number;
   estimatedCalls: number;
   remainingCalls: number;
+}
+
+/** How a job's run ended (returned to the one caller that ended it). */
+export interface JobEnd {
+  state: JobState;
+  totals: ItemTotals;
+  run: number;
 }
 
 /** How an item ends: its final state and, unless it succeeded, why. */
@@ -82,42 +93,6 @@ function totalsOf(rows: CountRow[]): ItemTotals {
     totals.drifted += Number(row.drifted ?? 0);
   }
   return totals;
-}
-
-/** A planned step as stored, back in the contract's shape (observed undefined when nothing was read). */
-export function toPlannedStep(step: ProvisioningStepEntity): PlannedStep {
-  return {
-    index: step.stepIndex,
-    kind: step.kind,
-    key: step.key,
-    desired: JSON.parse(step.desired) as Record<string, unknown>,
-    action: step.plannedAction,
-    observed: step.plannedAction === null ? undefined : step.observed,
-    estimatedCalls: step.estimatedCalls,
-  };
-}
-
-/** A new step row from a planned step. */
-export function toStepRow(itemId: string, step: PlannedStep, now: Date): ProvisioningStepEntity {
-  return {
-    itemId,
-    stepIndex: step.index,
-    kind: step.kind,
-    key: step.key,
-    plannedAction: step.action,
-    desired: JSON.stringify(step.desired),
-    observed: step.observed ?? null,
-    estimatedCalls: step.estimatedCalls,
-    state: 'pending',
-    resultAction: null,
-    attempts: 0,
-    lastErrorCode: null,
-    lastErrorMessage: null,
-    vendorRequestIds: null,
-    vendorCalls: 0,
-    drift: false,
-    updatedAt: now,
-  };
 }
 
 /** The item's totals, from its step rows (set when the item ends or is released). */
@@ -296,7 +271,10 @@ export class LedgerRepository {
     });
   }
 
-  /** Replaces the item's steps with the plan read from the vendor (plan mode), atomically and fenced. */
+  /**
+   * Replaces the item's steps with the plan read from the vendor (plan mode), atomically and fenced: each step
+   * `planned`, with the vendor reads its planning made (so a plan job counts what it cost).
+   */
   async replaceSteps(claim: ItemClaim, steps: readonly PlannedStep[], now: number): Promise<boolean> {
     return this.transactions.run(async (manager) => {
       if (!(await this.updateClaimed(claim, { updatedAt: new Date(now) }, manager))) {
@@ -306,7 +284,11 @@ export class LedgerRepository {
       await this.insertChunked(
         manager,
         ProvisioningStepEntity,
-        steps.map((step) => toStepRow(claim.itemId, step, new Date(now))),
+        steps.map((step) => ({
+          ...toStepRow(claim.itemId, step, new Date(now)),
+          state: 'planned' as const,
+          vendorCalls: step.readCalls ?? 0,
+        })),
       );
       return true;
     });
@@ -320,6 +302,7 @@ export class LedgerRepository {
       lastErrorCode: end.error?.code ?? null,
       lastErrorMessage: end.error === undefined ? null : truncate(end.error.message),
       skipReason: end.skipReason ?? null,
+      waitReason: null,
       leaseOwner: null,
       leaseExpiresAt: null,
       finishedAt: new Date(now),
@@ -345,6 +328,27 @@ export class LedgerRepository {
             lastErrorMessage: truncate(error.message),
             failures: () => 'failures + 1',
           }),
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: new Date(now),
+    });
+  }
+
+  /**
+   * The item waits (its relationship is not active yet): looked at again at `nextCheckAt`, given up at
+   * `waitUntil` (kept from the first wait: looking again does not move the deadline). Not a failure.
+   */
+  async waitItem(
+    claim: ItemClaim,
+    wait: { reason: WaitReason; nextCheckAt: number; waitUntil: number },
+    now: number,
+  ): Promise<boolean> {
+    return this.updateClaimed(claim, {
+      ...ITEM_FROM_STEPS,
+      state: 'waiting',
+      waitReason: wait.reason,
+      waitUntil: () => `COALESCE(wait_until, ${Number(wait.waitUntil)})`,
+      nextAttemptAt: new Date(wait.nextCheckAt),
       leaseOwner: null,
       leaseExpiresAt: null,
       updatedAt: new Date(now),
@@ -391,7 +395,7 @@ export class LedgerRepository {
    * first, so a concurrent retry or cancel (which lock it too) is either wholly seen or wholly after. Returns
    * the end state when this call ended the job, else null. The counters are written from the items then.
    */
-  async finishJobIfDone(jobId: string, now: number): Promise<{ state: JobState; totals: ItemTotals } | null> {
+  async finishJobIfDone(jobId: string, now: number): Promise<JobEnd | null> {
     // Cheap first (an index seek, no transaction): most calls come while other items are still open.
     if (await this.hasOpenItems(this.dataSource.manager, jobId)) {
       return null;
@@ -402,11 +406,7 @@ export class LedgerRepository {
     return this.transactions.run((manager) => this.finishJobWith(manager, jobId, now));
   }
 
-  private async finishJobWith(
-    manager: EntityManager,
-    jobId: string,
-    now: number,
-  ): Promise<{ state: JobState; totals: ItemTotals } | null> {
+  private async finishJobWith(manager: EntityManager, jobId: string, now: number): Promise<JobEnd | null> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const job = await this.lockJob(manager, jobId);
       if (job === null || !['pending', 'running', 'cancelling'].includes(job.state)) {
@@ -423,11 +423,11 @@ export class LedgerRepository {
         .set({ state, ...this.counterColumns(totals), finishedAt: new Date(now), updatedAt: new Date(now) })
         .where('id = :jobId AND state = :current', { jobId, current: job.state })
         .andWhere(
-          "NOT EXISTS (SELECT 1 FROM provisioning_items i WHERE i.job_id = :jobId AND i.state IN ('pending', 'running'))",
+          `NOT EXISTS (SELECT 1 FROM provisioning_items i WHERE i.job_id = :jobId AND i.state IN ${OPEN_ITEM_STATES_SQL})`,
         )
         .execute();
       if ((result.affected ?? 0) > 0) {
-        return { state, totals };
+        return { state, totals, run: job.run };
       }
       // The job moved meanwhile (cancelled, retried): look again.
     }
@@ -439,7 +439,7 @@ export class LedgerRepository {
       .getRepository(ProvisioningItemEntity)
       .createQueryBuilder('i')
       .select('i.id')
-      .where("i.job_id = :jobId AND i.state IN ('pending', 'running')", { jobId })
+      .where(`i.job_id = :jobId AND i.state IN ${OPEN_ITEM_STATES_SQL}`, { jobId })
       .limit(1)
       .getRawOne<unknown>();
     return open !== undefined;
@@ -475,8 +475,8 @@ export class LedgerRepository {
       const items = await manager
         .createQueryBuilder()
         .update(ProvisioningItemEntity)
-        .set({ state: 'cancelled', finishedAt: new Date(now), updatedAt: new Date(now) })
-        .where("job_id = :jobId AND state = 'pending'", { jobId })
+        .set({ state: 'cancelled', waitReason: null, finishedAt: new Date(now), updatedAt: new Date(now) })
+        .where("job_id = :jobId AND state IN ('pending', 'waiting')", { jobId })
         .execute();
       return items.affected ?? 0;
     });
@@ -488,19 +488,34 @@ export class LedgerRepository {
   }
 
   /**
-   * Puts the job's failed items (and their failed steps) back to pending with a fresh attempt budget and the
-   * job back to running, atomically (the transaction starts with its decisive write, as in `cancel`). Returns
-   * how many items; 0 when the job is not in one of `from` or has no failed item (nothing changed).
+   * Reopens a job: its items in one of `items` (and their failed steps) go back to pending with a fresh attempt
+   * budget and the job back to running, atomically (the transaction starts with its decisive write, as in
+   * `cancel`). A job that had ended starts a new run (`run` + 1): its next `job.finished` is that run's. Retry
+   * reopens the failed items of a job in `running`, `completed_with_errors` or `failed`; resume the cancelled
+   * and failed items of a cancelled job. Returns how many items; 0 when the job is not in one of `from` or has no
+   * such item (nothing changed).
    */
-  async retryFailed(jobId: string, from: readonly JobState[], now: number): Promise<number> {
+  async reopen(
+    jobId: string,
+    scope: { from: readonly JobState[]; items: readonly FinalItemState[] },
+    now: number,
+  ): Promise<number> {
+    const { from, items: states } = scope;
     return this.transactions.run(async (manager) => {
       const reopened = await manager
         .createQueryBuilder()
         .update(ProvisioningJobEntity)
-        .set({ state: 'running', finishedAt: null, updatedAt: new Date(now) })
+        .set({
+          state: 'running',
+          run: () =>
+            `run + CASE WHEN state IN (${TERMINAL_JOB_STATES.map((state) => `'${state}'`).join(', ')}) THEN 1 ELSE 0 END`,
+          finishedAt: null,
+          updatedAt: new Date(now),
+        })
         .where('id = :jobId AND state IN (:...from)', { jobId, from })
         .andWhere(
-          "EXISTS (SELECT 1 FROM provisioning_items i WHERE i.job_id = :jobId AND i.state = 'failed')",
+          'EXISTS (SELECT 1 FROM provisioning_items i WHERE i.job_id = :jobId AND i.state IN (:...states))',
+          { states },
         )
         .execute();
       if ((reopened.affected ?? 0) === 0) {
@@ -512,8 +527,8 @@ export class LedgerRepository {
         .set({ state: 'pending', updatedAt: new Date(now) })
         .where("state = 'failed'")
         .andWhere(
-          "item_id IN (SELECT i.id FROM provisioning_items i WHERE i.job_id = :jobId AND i.state = 'failed')",
-          { jobId },
+          'item_id IN (SELECT i.id FROM provisioning_items i WHERE i.job_id = :jobId AND i.state IN (:...states))',
+          { jobId, states },
         )
         .execute();
       const items = await manager
@@ -524,12 +539,13 @@ export class LedgerRepository {
           attempts: 0,
           failures: 0,
           nextAttemptAt: new Date(now),
+          waitUntil: null,
           lastErrorCode: null,
           lastErrorMessage: null,
           finishedAt: null,
           updatedAt: new Date(now),
         })
-        .where("job_id = :jobId AND state = 'failed'", { jobId })
+        .where('job_id = :jobId AND state IN (:...states)', { jobId, states })
         .execute();
       return items.affected ?? 0;
     });
@@ -644,7 +660,7 @@ export class LedgerRepository {
     }>(
       this.dataSource.manager,
       `SELECT s.planned_action AS action, COUNT(*) AS n, SUM(s.estimated_calls) AS calls,
-              SUM(CASE WHEN s.state <> 'succeeded' AND i.state IN ('pending', 'running')
+              SUM(CASE WHEN s.state <> 'succeeded' AND i.state IN ${OPEN_ITEM_STATES_SQL}
                        THEN s.estimated_calls ELSE 0 END) AS remaining
        FROM provisioning_steps s JOIN provisioning_items i ON i.id = s.item_id
        WHERE i.job_id = :jobId GROUP BY s.planned_action`,
@@ -691,6 +707,7 @@ export class LedgerRepository {
     return {
       itemsTotal: counts.total,
       itemsPending: counts.pending,
+      itemsWaiting: counts.waiting,
       itemsRunning: counts.running,
       itemsSucceeded: counts.succeeded,
       itemsFailed: counts.failed,
@@ -824,11 +841,15 @@ function returningSql(sql: string): string {
 
 /** Takes the item `candidate` (an id expression) unless it stopped being claimable meanwhile. */
 function claimSql(candidate: string): string {
+  // A waiting item's look at its relationship is not an attempt at its work: attempts stay as they were.
   return `UPDATE provisioning_items
-    SET state = 'running', fence = fence + 1, attempts = attempts + 1, lease_owner = :owner,
-        lease_expires_at = :leaseUntil, started_at = COALESCE(started_at, :now), updated_at = :now
+    SET state = 'running', fence = fence + 1,
+        attempts = attempts + CASE WHEN state = 'waiting' THEN 0 ELSE 1 END, lease_owner = :owner,
+        lease_expires_at = :leaseUntil, wait_reason = NULL, started_at = COALESCE(started_at, :now),
+        updated_at = :now
     WHERE id = ${candidate}
-      AND ((state = 'pending' AND next_attempt_at <= :now) OR (state = 'running' AND lease_expires_at < :now))
+      AND ((state IN ('pending', 'waiting') AND next_attempt_at <= :now)
+        OR (state = 'running' AND lease_expires_at < :now))
     RETURNING id, job_id, fence`;
 }
 
@@ -846,8 +867,10 @@ function expiredCandidateSql(excluding: boolean): string {
   LIMIT 1`;
 }
 
-// Claimable: pending, due, no other item of the same company running, within the job's in-flight cap.
-const CLAIMABLE = (alias: string) => `${alias}.state = 'pending' AND ${alias}.next_attempt_at <= :now
+// Claimable: pending or waiting, due, no other item of the same company running, within the job's in-flight cap.
+const CLAIMABLE = (
+  alias: string,
+) => `${alias}.state IN ('pending', 'waiting') AND ${alias}.next_attempt_at <= :now
     AND NOT EXISTS (SELECT 1 FROM provisioning_items o
       WHERE o.subscriber_id = ${alias}.subscriber_id AND o.state = 'running' AND o.lease_expires_at >= :now)`;
 

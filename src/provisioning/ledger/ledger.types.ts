@@ -23,18 +23,37 @@ export const TERMINAL_JOB_STATES: readonly JobState[] = [
   'failed',
 ];
 
-export const ITEM_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+/**
+ * `waiting`: the company's steps need the MiSP's access inside the company (an active role share), which the
+ * subscriber has not granted yet; the item is looked at again with backoff until it is granted (then it runs
+ * on its own) or PROVISIONING_WAIT_MAX_HOURS have passed (then it fails with RELATIONSHIP_NOT_ACTIVE).
+ */
+export const ITEM_STATES = [
+  'pending',
+  'waiting',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
-export type FinalItemState = Exclude<ItemState, 'pending' | 'running'>;
+export type FinalItemState = Exclude<ItemState, 'pending' | 'waiting' | 'running'>;
+/** States an item can still leave: its job has not ended while one of its items is in one of them. */
+export const OPEN_ITEM_STATES_SQL = "('pending', 'waiting', 'running')";
+/** Why an item waits. */
+export const WAIT_REASONS = ['relationship_pending'] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
 export const FINAL_ITEM_STATES: readonly FinalItemState[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
-export const STEP_STATES = ['pending', 'succeeded', 'failed'] as const;
+/** `planned`: a plan job's step, read and decided but never applied (apply copies it as `pending`). */
+export const STEP_STATES = ['pending', 'planned', 'succeeded', 'failed'] as const;
 export type StepState = (typeof STEP_STATES)[number];
 
 export type ItemCounts = Record<ItemState, number> & { total: number };
 
 export function emptyCounts(): ItemCounts {
-  return { total: 0, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  return { total: 0, pending: 0, waiting: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
 }
 
 /**
@@ -43,7 +62,7 @@ export function emptyCounts(): ItemCounts {
  * a partial result is never reported as a success. A cancelled job stays `cancelled`.
  */
 export function finalJobState(current: JobState, counts: ItemCounts): JobState | null {
-  if (counts.pending + counts.running > 0) {
+  if (counts.pending + counts.waiting + counts.running > 0) {
     return null;
   }
   if (current === 'cancelling' || current === 'cancelled') {

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 import { InstantColumn } from '../../database/columns';
-import type { ItemState } from './ledger.types';
+import type { ItemState, WaitReason } from './ledger.types';
 
 /**
  * One company of a job. A worker owns it while its lease runs; `fence` grows with every claim and every write
@@ -55,7 +55,7 @@ export class ProvisioningItemEntity {
   @InstantColumn({ name: 'lease_expires_at', nullable: true })
   leaseExpiresAt!: Date | null;
 
-  /** A pending item is not claimed before this instant (retry backoff). */
+  /** A pending or waiting item is not claimed before this instant (retry backoff, the next look). */
   @InstantColumn({ name: 'next_attempt_at' })
   nextAttemptAt!: Date;
 
@@ -68,6 +68,14 @@ export class ProvisioningItemEntity {
 
   @Column({ name: 'last_error_message', type: 'varchar', length: 1000, nullable: true })
   lastErrorMessage!: string | null;
+
+  /** Why the item waits (`relationship_pending`); null unless it is waiting. */
+  @Column({ name: 'wait_reason', type: 'varchar', length: 32, nullable: true })
+  waitReason!: WaitReason | null;
+
+  /** When a waiting item gives up (set when it first waits: PROVISIONING_WAIT_MAX_HOURS later). */
+  @InstantColumn({ name: 'wait_until', nullable: true })
+  waitUntil!: Date | null;
 
   /** Why the item was skipped (an error code such as SUBSCRIBER_INACTIVE); null unless skipped. */
   @Column({ name: 'skip_reason', type: 'varchar', length: 64, nullable: true })

@@ -48,6 +48,9 @@ export class ProvisioningJobEntity {
   @Column({ name: 'items_pending', type: 'integer' })
   itemsPending!: number;
 
+  @Column({ name: 'items_waiting', type: 'integer', default: 0 })
+  itemsWaiting!: number;
+
   @Column({ name: 'items_running', type: 'integer' })
   itemsRunning!: number;
 
@@ -65,6 +68,13 @@ export class ProvisioningJobEntity {
 
   @Column({ name: 'vendor_calls', type: 'integer' })
   vendorCalls!: number;
+
+  /**
+   * Runs of the job: 1 when submitted, one more each time retry or resume reopens it. Each run ends with one
+   * `job.finished` event carrying its run, so a stream can tell the current end from an earlier one.
+   */
+  @Column({ type: 'integer', default: 1 })
+  run!: number;
 
   /** The label of the principal that submitted the job (an email or key name). */
   @Column({ name: 'created_by', type: 'varchar', length: 320 })

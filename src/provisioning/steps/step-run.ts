@@ -71,14 +71,21 @@ export class StepRun {
 
   /**
    * Keeps the registry in step with a relationship change made at the vendor (like the relationship routes
-   * do); a row another action moved meanwhile is left alone, the next sync settles it.
+   * do): moves the row from one of `from` to `to`. A row another action moved meanwhile is left alone, the next
+   * sync settles it. The attempt's own view of the row follows, so later steps of the item see the new status.
    */
-  async advanceStatus(from: SubscriberStatus, to: SubscriberStatus, operation: string): Promise<void> {
-    if (this.subscriber.status !== from) {
+  async advanceStatus(
+    from: SubscriberStatus | readonly SubscriberStatus[],
+    to: SubscriberStatus,
+    operation: string,
+  ): Promise<void> {
+    const states = typeof from === 'string' ? [from] : from;
+    if (!states.includes(this.subscriber.status)) {
       return;
     }
     try {
-      await this.services.subscribers.changeStatus(this.subscriber.id, [from], operation, { to });
+      await this.services.subscribers.changeStatus(this.subscriber.id, states, operation, { to });
+      this.subscriber.status = to;
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== ErrorCode.SUBSCRIBER_STATE_CONFLICT) {
         throw error;

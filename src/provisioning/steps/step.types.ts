@@ -17,6 +17,9 @@ export const STEP_KINDS = [
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
+/** Steps done as the MiSP's own company; every other kind acts inside the subscriber company. */
+export const RELATIONSHIP_KINDS: ReadonlySet<StepKind> = new Set(['approve_request', 'role_share']);
+
 export type PlannedAction = 'create' | 'update' | 'noop';
 
 export interface PlannedStep {
@@ -36,6 +39,8 @@ export interface PlannedStep {
   observed?: string | null;
   /** Vendor calls the step is expected to make (reads included). */
   estimatedCalls: number;
+  /** Vendor reads the planning of this step made (a plan job's cost); undefined when outlined without reading. */
+  readCalls?: number;
 }
 
 export interface StepOutcome {
@@ -66,6 +71,17 @@ export abstract class StepPlanner {
  * is run again after a crash creates nothing twice. Throws AppError / VendorError on failure.
  */
 export abstract class StepExecutor {
+  /**
+   * Whether the MiSP can act inside the company now: an `active` registry row whose job requested no role share
+   * is taken at its word; otherwise the vendor is asked (an active role share; the registry may lag), and
+   * finding one moves a row that still says otherwise to `active`. A company step before that fails at the
+   * vendor ("Company not found"), so the ledger waits.
+   */
+  abstract companyOpen(
+    subscriber: Subscriber,
+    options: { readCache?: StepReadCache; sharesRequested: boolean },
+  ): Promise<boolean>;
+
   abstract execute(
     subscriber: Subscriber,
     step: PlannedStep,

@@ -3,14 +3,22 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { answeredAlreadyExists, type VendorError } from '../../ipaas/vendor-error';
-import { type Subscriber, SubscribersService } from '../../subscribers/subscribers.service';
+import {
+  type Subscriber,
+  type SubscriberStatus,
+  SubscribersService,
+} from '../../subscribers/subscribers.service';
 import { fingerprint } from './fingerprint';
 import { STEP_HANDLERS } from './handlers';
+import { hasActiveRoleShare } from './handlers/relationship.steps';
 import type { AnyStepHandler } from './handlers/step-handler';
 import { type PlannedAction, type PlannedStep, StepExecutor, type StepOutcome } from './step.types';
 import type { StepReadCache } from './step-read-cache';
 import { StepRun } from './step-run';
 import { StepServices } from './step-services';
+
+/** Registry states on the way to `active`: what the vendor grants next is the MiSP's access. */
+const OPENING_STATUSES: readonly SubscriberStatus[] = ['requested', 'approved', 'role_share_pending'];
 
 const OUTCOMES: Record<PlannedAction, StepOutcome['action']> = {
   create: 'created',
@@ -85,6 +93,21 @@ export class VendorStepExecutor extends StepExecutor {
       // The client does not hand back vendor request ids yet (iPaaS.com documents none; see ipaas-client.ts).
       vendorRequestIds: [],
     };
+  }
+
+  async companyOpen(
+    subscriber: Subscriber,
+    options: { readCache?: StepReadCache; sharesRequested: boolean },
+  ): Promise<boolean> {
+    if (subscriber.status === 'active' && !options.sharesRequested) {
+      return true;
+    }
+    const run = new StepRun(subscriber, this.services, options.readCache);
+    if (!(await hasActiveRoleShare(run))) {
+      return false;
+    }
+    await run.advanceStatus(OPENING_STATUSES, 'active', 'activate');
+    return true;
   }
 
   /**

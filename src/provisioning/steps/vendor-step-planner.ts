@@ -3,9 +3,15 @@ import { Injectable } from '@nestjs/common';
 import { type Subscriber, SubscribersService } from '../../subscribers/subscribers.service';
 import type { RenderedTemplateSpec } from '../templates/template-spec';
 import { fingerprint } from './fingerprint';
-import { RELATIONSHIP_KINDS, STEP_HANDLERS } from './handlers';
+import { STEP_HANDLERS } from './handlers';
 import { hasActiveRoleShare } from './handlers/relationship.steps';
-import { type PlannedStep, type RenderedSpec, type StepKind, StepPlanner } from './step.types';
+import {
+  type PlannedStep,
+  RELATIONSHIP_KINDS,
+  type RenderedSpec,
+  type StepKind,
+  StepPlanner,
+} from './step.types';
 import { StepRun } from './step-run';
 import { StepServices } from './step-services';
 
@@ -85,11 +91,13 @@ export class VendorStepPlanner extends StepPlanner {
       if (step.kind === 'approve_request' && decision.action !== 'noop') {
         reachable = false;
       }
+      const reads = run.calls - callsBefore;
       planned.push({
         ...step,
         action: decision.action,
         observed: fingerprint(handler.observedFields(observation, step.desired)),
-        estimatedCalls: run.calls - callsBefore + decision.writes,
+        estimatedCalls: reads + decision.writes,
+        readCalls: reads,
       });
     }
     return planned;

@@ -175,7 +175,7 @@ describe('webhook replay and raw-bytes hardening (issue 15)', () => {
       .set(standardHeaders(secret, body, 'svix'))
       .send(body)
       .expect(202);
-    expect(accepted.body).toMatchObject({ status: 'succeeded', jobId: expect.any(String) });
+    expect(accepted.body).toMatchObject({ status: 'job_created', jobId: expect.any(String) });
   });
 
   it('refuses a compressed body with 415 problem+json and stores nothing (no inflation before the signature)', async () => {

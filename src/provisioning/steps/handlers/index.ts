@@ -14,6 +14,3 @@ export const STEP_HANDLERS: Record<StepKind, AnyStepHandler> = {
   persistent_data: persistentDataStep,
   customer: customerStep,
 };
-
-/** Steps done as the MiSP's own company; every other kind acts inside the subscriber company. */
-export const RELATIONSHIP_KINDS: ReadonlySet<StepKind> = new Set(['approve_request', 'role_share']);

@@ -21,6 +21,7 @@ import {
   type SubscriberSort,
 } from './subscribers.repository';
 import type { HealthStatus, SubscriberStatus, SubscriberView } from './subscribers.service';
+import { IsDisplayName } from '../common/http/is-display-name';
 
 const TAG_MESSAGE = 'each tag must be 1-40 of a-z 0-9 . _ - (lower case, starting with a letter or digit)';
 // Printable, no leading or trailing space: the reference is matched exactly.
@@ -75,6 +76,7 @@ export class CreateSubscriberDto extends EditableSubscriberFields {
   @ApiProperty({ example: 'Acme Outdoor Supply', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsDisplayName()
   name!: string;
 }
 
@@ -84,6 +86,7 @@ export class UpdateSubscriberDto extends EditableSubscriberFields {
   @ValidateIf((dto: UpdateSubscriberDto) => dto.name !== undefined)
   @IsString()
   @Length(1, 200)
+  @IsDisplayName()
   name?: string;
 }
 

@@ -28,6 +28,7 @@ import {
   type JobState,
 } from '../ledger/ledger.types';
 import { STEP_KINDS } from '../steps/step.types';
+import { IsDisplayName } from '../../common/http/is-display-name';
 
 export const MAX_JOB_ROWS = 10_000;
 const MAX_VARS = 50;
@@ -76,6 +77,7 @@ export class JobRowDto {
   })
   @IsOptional()
   @Length(1, 200)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { DataSource } from 'typeorm';
 
+import { LoginFailuresRepository } from '../../../src/auth/login-failures.repository';
 import { OffsetClock } from '../../../src/common/time/clock';
 import { startTestApp, TEST_ADMIN, type TestApp } from '../../utils/test-app';
 
@@ -186,5 +187,78 @@ describe('login throttling: the account-wide ceiling and pruning', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe("login throttle counters (the statements, on this run's database)", () => {
+  let t: TestApp;
+  let repository: LoginFailuresRepository;
+  const rule = { maxFailures: 3, windowMs: 60_000, lockoutMs: 300_000 };
+  const T0 = 1_900_000_000_000;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    repository = t.app.get(LoginFailuresRepository);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('takes at most maxFailures slots at once; a released slot can be taken again, a failure cannot', async () => {
+    const key = 'test:slots';
+    const taken = await Promise.all(Array.from({ length: 10 }, () => repository.reserve(key, rule, T0)));
+    expect(taken.filter(Boolean)).toHaveLength(3);
+    await repository.release(key);
+    expect(await repository.reserve(key, rule, T0 + 1)).toBe(true);
+    await repository.recordFailure(key, rule, T0 + 2);
+    expect(await repository.reserve(key, rule, T0 + 3)).toBe(false);
+    expect(await repository.find(key)).toEqual({
+      failures: 1,
+      pending: 2,
+      windowStartedAt: T0,
+      blockedUntil: null,
+    });
+  });
+
+  it('locks out on the failure that reaches the limit, for the lockout, then needs a full new series', async () => {
+    const key = 'test:lockout';
+    for (const at of [T0, T0 + 1, T0 + 2]) {
+      expect(await repository.reserve(key, rule, at)).toBe(true);
+      await repository.recordFailure(key, rule, at);
+    }
+    expect(await repository.find(key)).toEqual({
+      failures: 0,
+      pending: 0,
+      windowStartedAt: T0 + 2,
+      blockedUntil: T0 + 2 + rule.lockoutMs,
+    });
+    expect(await repository.reserve(key, rule, T0 + 299_999)).toBe(false);
+    expect(await repository.reserve(key, rule, T0 + 2 + rule.lockoutMs)).toBe(true);
+  });
+
+  it('starts a new window once the old one is over, dropping slots a crashed check left taken', async () => {
+    const key = 'test:window';
+    for (let index = 0; index < 3; index += 1) {
+      expect(await repository.reserve(key, rule, T0)).toBe(true);
+    }
+    // Nobody ever releases them (the process died mid-check): full until the window ends.
+    expect(await repository.reserve(key, rule, T0 + 59_999)).toBe(false);
+    expect(await repository.reserve(key, rule, T0 + 60_000)).toBe(true);
+    expect(await repository.find(key)).toMatchObject({
+      failures: 0,
+      pending: 1,
+      windowStartedAt: T0 + 60_000,
+    });
+  });
+
+  it('forgets the failures of a key on a success that asks for it, and never counts a slot below zero', async () => {
+    const key = 'test:success';
+    expect(await repository.reserve(key, rule, T0)).toBe(true);
+    await repository.recordFailure(key, rule, T0);
+    expect(await repository.reserve(key, rule, T0 + 1)).toBe(true);
+    await repository.release(key, true);
+    await repository.release(key);
+    expect(await repository.find(key)).toMatchObject({ failures: 0, pending: 0 });
   });
 });

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import {
   API_KEY_STATUSES,
   type ApiKeyOwnerView,
@@ -10,7 +11,6 @@ import {
   type CreateApiKeyInput,
 } from './api-keys.service';
 import { STAFF_ROLES, type StaffRole } from './roles';
-import { IsDisplayName } from '../common/http/is-display-name';
 
 export class CreateApiKeyDto implements CreateApiKeyInput {
   @ApiProperty({ example: 'nightly health report', minLength: 1, maxLength: 100 })

@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import type { KeyDisposal } from './api-keys.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-hasher';
 import { STAFF_ROLES, type StaffRole } from './roles';
 import type { CreateStaffInput, StaffUser, UpdateStaffInput } from './staff.service';
-import { IsDisplayName } from '../common/http/is-display-name';
 
 export class CreateStaffDto implements CreateStaffInput {
   @ApiProperty({ example: 'ops@misp.example', description: 'Stored lower-case; unique' })

@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import { PaginationQueryDto } from '../common/http/pagination';
 import { HEALTH_STATUSES, SUBSCRIBER_STATUSES } from './subscriber.entity';
 import { MAX_TAGS_PER_SUBSCRIBER, TAG_PATTERN } from './subscriber-tag.entity';
@@ -21,7 +22,6 @@ import {
   type SubscriberSort,
 } from './subscribers.repository';
 import type { HealthStatus, SubscriberStatus, SubscriberView } from './subscribers.service';
-import { IsDisplayName } from '../common/http/is-display-name';
 
 const TAG_MESSAGE = 'each tag must be 1-40 of a-z 0-9 . _ - (lower case, starting with a letter or digit)';
 // Printable, no leading or trailing space: the reference is matched exactly.

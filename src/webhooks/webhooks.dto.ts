@@ -20,6 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import { PaginationQueryDto } from '../common/http/pagination';
 import {
   SIGNATURE_ENCODINGS,
@@ -31,7 +32,6 @@ import {
   type WebhookEventStatus,
   type WebhookScheme,
 } from './webhook.types';
-import { IsDisplayName } from '../common/http/is-display-name';
 
 /** `data.customer.id`: keys of letters, digits, `_`, `-` or `$`, joined by dots. */
 const DOT_PATH = /^[A-Za-z0-9_$-]{1,64}(\.[A-Za-z0-9_$-]{1,64}){0,15}$/;

@@ -18,6 +18,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 
+import { IsDisplayName } from '../../common/http/is-display-name';
 import { PaginationQueryDto } from '../../common/http/pagination';
 import {
   ITEM_STATES,
@@ -28,7 +29,6 @@ import {
   type JobState,
 } from '../ledger/ledger.types';
 import { STEP_KINDS } from '../steps/step.types';
-import { IsDisplayName } from '../../common/http/is-display-name';
 
 export const MAX_JOB_ROWS = 10_000;
 const MAX_VARS = 50;

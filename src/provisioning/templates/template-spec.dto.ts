@@ -17,6 +17,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
+import { IsDisplayName } from '../../common/http/is-display-name';
 import {
   type CustomerSpec,
   isEmailShaped,
@@ -30,7 +31,6 @@ import {
   VARIABLE_NAME_PATTERN,
   type VariableSpec,
 } from './template-spec';
-import { IsDisplayName } from '../../common/http/is-display-name';
 
 /** Absent is fine; present means valid (null is refused rather than read as "absent"). */
 const Optional = (): PropertyDecorator =>

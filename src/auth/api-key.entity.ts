@@ -15,11 +15,20 @@ export class ApiKeyEntity {
   @Column({ type: 'varchar', length: 16 })
   role!: StaffRole;
 
-  /** The staff user who created the key; the key outlives that user (set to null on delete). */
+  /** The staff user who created the key (history; set to null when that user is deleted). */
   @Index('IDX_api_keys_created_by')
   @Column({ name: 'created_by', type: 'varchar', length: 36, nullable: true })
   @ForeignKey('staff_users', 'id', { name: 'FK_api_keys_created_by', onDelete: 'SET NULL' })
   createdBy!: string | null;
+
+  /**
+   * The staff user the key acts for (its creator unless transferred). The key's effective role is never above
+   * the owner's; it is refused while the owner is disabled, and once the owner is deleted (null).
+   */
+  @Index('IDX_api_keys_owner_id')
+  @Column({ name: 'owner_id', type: 'varchar', length: 36, nullable: true })
+  @ForeignKey('staff_users', 'id', { name: 'FK_api_keys_owner_id', onDelete: 'SET NULL' })
+  ownerId!: string | null;
 
   /** SHA-256 (hex) of the secret part. */
   @Column({ name: 'secret_hash', type: 'varchar', length: 64 })

@@ -18,9 +18,11 @@ import { LoginFailureEntity } from './login-failure.entity';
 import { LoginFailuresRepository } from './login-failures.repository';
 import { LoginGuard } from './login.guard';
 import { LoginThrottleService } from './login-throttle.service';
+import { LoginMetrics } from './login.metrics';
 import { LoginService } from './login.service';
 import { SessionsService } from './sessions.service';
 import { StaffController } from './staff.controller';
+import { StaffAccessService } from './staff-access.service';
 import { StaffModule } from './staff.module';
 
 /**
@@ -39,8 +41,10 @@ import { StaffModule } from './staff.module';
     SessionsService,
     LoginService,
     LoginThrottleService,
+    LoginMetrics,
     LoginFailuresRepository,
     ApiKeysService,
+    StaffAccessService,
     ApiKeysRepository,
     JwtStrategy,
     ApiKeyStrategy,

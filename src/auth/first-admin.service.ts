@@ -9,17 +9,26 @@ import { StaffService } from './staff.service';
 
 export const SANDBOX_ADMIN_EMAIL = 'admin@sandbox.test';
 
-/** Where the one-time sandbox banner goes: the terminal, never the JSON log (which is shipped and kept). */
+/**
+ * Where the one-time sandbox banner goes: a person at a terminal, never the JSON log (which is shipped and
+ * kept). stdout carries that log, so the banner goes to stderr, and only when stderr is an interactive
+ * terminal: a file, pipe or log collector there would keep the password.
+ */
 @Injectable()
 export class Terminal {
+  get isInteractive(): boolean {
+    return process.stderr.isTTY === true;
+  }
+
   print(text: string): void {
-    process.stdout.write(text);
+    process.stderr.write(text);
   }
 }
 
 /**
  * Makes sure an instance can be signed in to: with no staff user at boot, creates the admin of ADMIN_EMAIL /
- * ADMIN_PASSWORD, or in sandbox mode a demo admin whose generated password is shown once on the terminal.
+ * ADMIN_PASSWORD, or in sandbox mode, when someone is at the terminal, a demo admin whose generated password
+ * is shown once there (stderr).
  */
 @Injectable()
 export class FirstAdminService implements OnApplicationBootstrap {
@@ -42,11 +51,20 @@ export class FirstAdminService implements OnApplicationBootstrap {
       }
       return;
     }
-    if (this.config.isSandbox) {
+    if (this.config.isSandbox && this.terminal.isInteractive) {
       const password = this.secrets.newSecret();
       if (await this.createAdmin(SANDBOX_ADMIN_EMAIL, 'Sandbox admin', password)) {
         this.terminal.print(sandboxBanner(SANDBOX_ADMIN_EMAIL, password));
       }
+      return;
+    }
+    if (this.config.isSandbox) {
+      // Nobody would ever see a generated password, so no admin with one is made.
+      this.logger.warn(
+        'No staff user exists and stderr is not a terminal, so no sandbox admin was created (its password ' +
+          'would be shown nowhere). Set ADMIN_EMAIL and ADMIN_PASSWORD and restart, or run ' +
+          '`npm run cli -- staff:create --email <email> --name <name> --role admin` (prints a password once).',
+      );
       return;
     }
     this.logger.warn(

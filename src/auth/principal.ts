@@ -7,7 +7,7 @@ export interface Principal {
   kind: 'staff' | 'api_key';
   /** The staff user id (kind staff) or the API key id (kind api_key). */
   id: string;
-  /** The staff user behind the call (the key's creator for API keys; null when that user was deleted). */
+  /** The staff user behind the call (for an API key its owner, whose role caps the key's). */
   staffId: string | null;
   /** An email or key name, for logs and the audit trail. */
   label: string;

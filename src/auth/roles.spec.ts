@@ -1,4 +1,4 @@
-import { roleAllows, STAFF_ROLES, type StaffRole } from './roles';
+import { lowerRole, roleAllows, STAFF_ROLES, type StaffRole } from './roles';
 
 describe('roleAllows', () => {
   it.each<[StaffRole, StaffRole, boolean]>([
@@ -17,5 +17,17 @@ describe('roleAllows', () => {
 
   it('should order the roles from least to most powerful', () => {
     expect(STAFF_ROLES).toEqual(['viewer', 'operator', 'admin']);
+  });
+});
+
+describe('lowerRole', () => {
+  it.each<[StaffRole, StaffRole, StaffRole]>([
+    ['admin', 'operator', 'operator'],
+    ['operator', 'admin', 'operator'],
+    ['viewer', 'admin', 'viewer'],
+    ['admin', 'viewer', 'viewer'],
+    ['operator', 'operator', 'operator'],
+  ])('%s under an owner who is %s acts as %s', (key, owner, expected) => {
+    expect(lowerRole(key, owner)).toBe(expected);
   });
 });

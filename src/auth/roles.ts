@@ -7,3 +7,8 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 export function roleAllows(actual: StaffRole, required: StaffRole): boolean {
   return STAFF_ROLES.indexOf(actual) >= STAFF_ROLES.indexOf(required);
 }
+
+/** The lower of two roles: what a key may do when its owner's role is `b`. */
+export function lowerRole(a: StaffRole, b: StaffRole): StaffRole {
+  return roleAllows(a, b) ? b : a;
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { type EntityManager, In, type Repository } from 'typeorm';
 
 import { isUniqueViolation } from '../database/unique-violation';
 import { StaffUserEntity } from './staff-user.entity';
@@ -21,6 +21,10 @@ export class StaffUsersRepository {
 
   findById(id: string): Promise<StaffUserEntity | null> {
     return this.staff.findOneBy({ id });
+  }
+
+  findByIds(ids: string[]): Promise<StaffUserEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.staff.findBy({ id: In(ids) });
   }
 
   findByEmail(email: string): Promise<StaffUserEntity | null> {
@@ -49,6 +53,14 @@ export class StaffUsersRepository {
     return this.staff.findAndCount({ order: { createdAt: 'ASC', id: 'ASC' }, skip: offset, take: limit });
   }
 
+  /** True when an enabled admin other than `id` exists. */
+  anotherEnabledAdminExists(id: string): Promise<boolean> {
+    return this.staff
+      .createQueryBuilder('other')
+      .where("other.role = 'admin' AND other.disabled = :no AND other.id <> :id", { no: false, id })
+      .getExists();
+  }
+
   /** False when no row changed: the user is gone, or `keepAnotherAdmin` and no other enabled admin exists. */
   async update(id: string, patch: StaffUserPatch, keepAnotherAdmin = false): Promise<boolean> {
     const query = this.staff
@@ -62,8 +74,12 @@ export class StaffUsersRepository {
     return ((await query.execute()).affected ?? 0) > 0;
   }
 
-  async delete(id: string, keepAnotherAdmin = false): Promise<boolean> {
-    const query = this.staff.createQueryBuilder().delete().from(StaffUserEntity).where('id = :id', { id });
+  async delete(id: string, keepAnotherAdmin = false, manager?: EntityManager): Promise<boolean> {
+    const query = (manager?.getRepository(StaffUserEntity) ?? this.staff)
+      .createQueryBuilder()
+      .delete()
+      .from(StaffUserEntity)
+      .where('id = :id', { id });
     if (keepAnotherAdmin) {
       query.andWhere(ANOTHER_ENABLED_ADMIN, { no: false });
     }

@@ -14,17 +14,22 @@ import {
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
 import { AuditAction } from '../audit/audit-action.decorator';
+import { type AuditContext, CurrentAuditContext } from '../audit/audit-context';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { ApiPaginatedResponse, type Page, PaginationQueryDto } from '../common/http/pagination';
 import { Roles } from './auth.decorators';
-import { CreateStaffDto, StaffUserDto, UpdateStaffDto } from './staff.dto';
+import { CreateStaffDto, DeleteStaffQueryDto, StaffUserDto, UpdateStaffDto } from './staff.dto';
 import { StaffService } from './staff.service';
+import { StaffAccessService } from './staff-access.service';
 
 @ApiTags('staff')
 @Controller('staff')
 @Roles('admin')
 export class StaffController {
-  constructor(private readonly staff: StaffService) {}
+  constructor(
+    private readonly staff: StaffService,
+    private readonly access: StaffAccessService,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
@@ -51,20 +56,31 @@ export class StaffController {
 
   @Patch(':id')
   @AuditAction('staff.update')
-  @ApiOkResponse({ type: StaffUserDto })
+  @ApiOkResponse({
+    type: StaffUserDto,
+    description: 'Disabling stops the user’s API keys until re-enabled; demoting caps them at the new role',
+  })
   @ApiProblemResponses(404, 409)
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateStaffDto): Promise<StaffUserDto> {
-    return this.staff.update(id, body);
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateStaffDto,
+    @CurrentAuditContext() context: AuditContext,
+  ): Promise<StaffUserDto> {
+    return this.access.update(id, body, context);
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @AuditAction('staff.delete')
   @ApiNoContentResponse({
-    description: 'Deleted with its sessions; API keys it created stay (creator: null)',
+    description: 'Deleted with its sessions; its API keys revoked or transferred as `keys` says',
   })
   @ApiProblemResponses(404, 409)
-  async delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    await this.staff.delete(id);
+  async delete(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: DeleteStaffQueryDto,
+    @CurrentAuditContext() context: AuditContext,
+  ): Promise<void> {
+    await this.access.delete(id, query.disposal(), context);
   }
 }

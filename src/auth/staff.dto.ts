@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
+import type { KeyDisposal } from './api-keys.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-hasher';
 import { STAFF_ROLES, type StaffRole } from './roles';
 import type { CreateStaffInput, StaffUser, UpdateStaffInput } from './staff.service';
@@ -14,6 +16,7 @@ export class CreateStaffDto implements CreateStaffInput {
   @ApiProperty({ example: 'Olivia Ops', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsDisplayName()
   name!: string;
 
   @ApiProperty({ enum: STAFF_ROLES })
@@ -31,6 +34,7 @@ export class UpdateStaffDto implements UpdateStaffInput {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({ enum: STAFF_ROLES, description: 'Demoting ends the user’s sessions' })
@@ -53,6 +57,31 @@ export class UpdateStaffDto implements UpdateStaffInput {
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password?: string;
+}
+
+const KEYS_DISPOSAL =
+  /^(revoke|transfer:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+
+export class DeleteStaffQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'What becomes of the API keys the user owns: `revoke`, or `transfer:<staff id>` to hand them to a ' +
+      'successor (roles capped at theirs). Without it, a user owning active keys is not deleted (409).',
+    example: 'transfer:3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b',
+  })
+  @IsOptional()
+  @Matches(KEYS_DISPOSAL, { message: 'keys must be revoke or transfer:<staff id>' })
+  keys?: string;
+
+  /** The parsed choice; undefined when none was given. */
+  disposal(): KeyDisposal | undefined {
+    if (this.keys === undefined) {
+      return undefined;
+    }
+    return this.keys === 'revoke'
+      ? { kind: 'revoke' }
+      : { kind: 'transfer', toStaffId: this.keys.slice('transfer:'.length).toLowerCase() };
+  }
 }
 
 export class StaffUserDto implements StaffUser {

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Page, type PaginationQueryDto } from '../common/http/pagination';
 import { Clock } from '../common/time/clock';
+import { Transactions } from '../database/transactions';
 import { IdGenerator } from '../subscribers/id-generator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from './password-hasher';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -75,6 +77,7 @@ export class StaffService {
     private readonly hasher: PasswordHasher,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly transactions: Transactions,
   ) {}
 
   async create(input: CreateStaffInput): Promise<StaffUser> {
@@ -141,14 +144,34 @@ export class StaffService {
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
-    const current = await this.load(id);
+  /**
+   * Deletes the user (its sessions go with it). `alongside` runs in the same transaction first, e.g. to
+   * revoke or hand over what the user owns; if the delete is refused, its work is rolled back too.
+   */
+  async delete<T>(id: string, alongside?: (manager: EntityManager) => Promise<T>): Promise<T | undefined> {
+    const current = await this.assertDeletable(id);
     const guarded = removesAdmin(current, 'delete');
-    if (!(await this.staff.delete(id, guarded))) {
-      throw guarded && (await this.staff.findById(id)) !== null
-        ? new AppError(ErrorCode.CONFLICT, LAST_ADMIN)
-        : AppError.notFound(`Staff user ${id}`);
+    return this.transactions.run(async (manager) => {
+      const result = await alongside?.(manager);
+      if (!(await this.staff.delete(id, guarded, manager))) {
+        throw guarded && (await this.staff.findById(id)) !== null
+          ? new AppError(ErrorCode.CONFLICT, LAST_ADMIN)
+          : AppError.notFound(`Staff user ${id}`);
+      }
+      return result;
+    });
+  }
+
+  /**
+   * The user, when deleting it would keep an enabled admin (checked again, atomically, by the delete itself;
+   * asked first so that this refusal comes before any about what the user owns).
+   */
+  async assertDeletable(id: string): Promise<StaffUserEntity> {
+    const current = await this.load(id);
+    if (removesAdmin(current, 'delete') && !(await this.staff.anotherEnabledAdminExists(id))) {
+      throw new AppError(ErrorCode.CONFLICT, LAST_ADMIN);
     }
+    return current;
   }
 
   private async load(id: string): Promise<StaffUserEntity> {

@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 import { appVersion } from './app-version';
-import type { EnvironmentVariables } from './environment.schema';
+import { DEFAULT_VAULT_KEY_FILE, type EnvironmentVariables } from './environment.schema';
 
 export type DatabaseSettings =
   | { kind: 'sqlite'; path: string; migrationsRun: boolean; logging: boolean }
@@ -63,11 +63,17 @@ export class AppConfig {
     return this.env.METRICS_TOKEN;
   }
 
-  get vault(): { keys?: string; activeKey?: string; keyFile: string } {
+  get vault(): VaultSettings {
+    const database = this.database;
     return {
       keys: this.env.VAULT_KEYS,
       activeKey: this.env.VAULT_ACTIVE_KEY,
       keyFile: resolve(this.env.VAULT_KEY_FILE),
+      dataFolder: database.kind === 'sqlite' ? dirname(database.path) : null,
+      // Only for the default: a configured VAULT_KEY_FILE is where its owner wants it, and the old default
+      // file may belong to another setup in the same working directory.
+      legacyKeyFile:
+        this.env.VAULT_KEY_FILE === DEFAULT_VAULT_KEY_FILE ? resolve(LEGACY_VAULT_KEY_FILE) : null,
     };
   }
 
@@ -78,6 +84,7 @@ export class AppConfig {
       refreshTokenTtlMs: this.env.AUTH_REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000,
       loginThrottle: {
         maxFailuresPerAccount: this.env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        accountFailureCeiling: this.env.LOGIN_ACCOUNT_FAILURE_CEILING,
         maxFailuresPerIp: this.env.LOGIN_MAX_FAILURES_PER_IP,
         windowMs: this.env.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
         lockoutMs: this.env.LOGIN_LOCKOUT_SECONDS * 1000,
@@ -201,6 +208,20 @@ export interface LiveStreamSettings {
   heartbeatMs: number;
 }
 
+// The default VAULT_KEY_FILE before the development key ring moved out of the data folder (KeyRingLoader).
+const LEGACY_VAULT_KEY_FILE = './data/vault-keys.dev';
+
+export interface VaultSettings {
+  keys?: string;
+  activeKey?: string;
+  /** The development key ring (when VAULT_KEYS is empty), absolute. */
+  keyFile: string;
+  /** The folder of the SQLite database, which a development key ring must not share; null on PostgreSQL. */
+  dataFolder: string | null;
+  /** With the default `keyFile`: where older versions kept it, moved to `keyFile` when that does not exist. */
+  legacyKeyFile: string | null;
+}
+
 export interface AlertDeliverySettings {
   maxAttempts: number;
   retryBaseMs: number;
@@ -245,7 +266,10 @@ export interface AuthSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlMs: number;
   loginThrottle: {
+    /** Per email and client address (IPv6: per /64). */
     maxFailuresPerAccount: number;
+    /** Per email, all addresses together. */
+    accountFailureCeiling: number;
     maxFailuresPerIp: number;
     windowMs: number;
     lockoutMs: number;

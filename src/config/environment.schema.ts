@@ -32,6 +32,9 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** The default VAULT_KEY_FILE (before: ./data/vault-keys.dev, beside the database; see KeyRingLoader). */
+export const DEFAULT_VAULT_KEY_FILE = './keys/vault-keys.dev';
+
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -101,7 +104,9 @@ export class EnvironmentVariables {
   @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 10000;
 
-  @Describe('Bearer token required by GET /metrics. Empty: /metrics is open (keep it on a private network).')
+  @Describe(
+    'Bearer token required by GET /metrics (required in production). Empty outside production: /metrics is open.',
+  )
   @Sensitive()
   @IsOptional()
   @IsString()
@@ -126,10 +131,11 @@ export class EnvironmentVariables {
   VAULT_ACTIVE_KEY?: string;
 
   @Describe(
-    'Where a development key ring is generated and kept when VAULT_KEYS is empty (never in production).',
+    'Where a development key ring is generated and kept when VAULT_KEYS is empty (never in production). Kept ' +
+      'out of the data folder, so a copy of the database does not carry the key that opens its secrets.',
   )
   @IsString()
-  VAULT_KEY_FILE = './data/vault-keys.dev';
+  VAULT_KEY_FILE = DEFAULT_VAULT_KEY_FILE;
 
   @Describe(
     '`sandbox` (default) starts the built-in iPaaS.com emulator in-process and uses it; a URL such as ' +
@@ -271,13 +277,28 @@ export class EnvironmentVariables {
   @Max(365)
   AUTH_REFRESH_TOKEN_TTL_DAYS = 14;
 
-  @Describe('Failed sign-ins for one email within the window before that account is locked out.')
+  @Describe(
+    'Failed sign-ins for one email from one address (an IPv6 /64) within the window before that email is ' +
+      'locked out for that address; the owner signing in from elsewhere is not.',
+  )
   @Type(() => Number)
   @IsInt()
   @Min(1)
   LOGIN_MAX_FAILURES_PER_ACCOUNT = 5;
 
-  @Describe('Failed sign-ins from one IP address within the window before that address is locked out.')
+  @Describe(
+    'Failed sign-ins for one email from all addresses together within the window before that email is locked ' +
+      'out everywhere (the ceiling against guessing from many addresses; at least LOGIN_MAX_FAILURES_PER_ACCOUNT).',
+  )
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_ACCOUNT_FAILURE_CEILING = 100;
+
+  @Describe(
+    'Failed sign-ins from one address (an IPv6 /64) within the window, whatever the emails, before that ' +
+      'address is locked out.',
+  )
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -289,7 +310,9 @@ export class EnvironmentVariables {
   @Min(1)
   LOGIN_FAILURE_WINDOW_SECONDS = 900;
 
-  @Describe('How long a locked-out account or IP address is refused (429 with Retry-After), in seconds.')
+  @Describe(
+    'How long a locked-out email, email and address, or address is refused (429 with Retry-After), in s.',
+  )
   @Type(() => Number)
   @IsInt()
   @Min(1)

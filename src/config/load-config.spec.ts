@@ -85,7 +85,7 @@ describe('loadConfig', () => {
 
   it('should require a JWT_SECRET of 32+ bytes in production, and refuse a short or placeholder one', () => {
     const realKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
-    const production = { NODE_ENV: 'production', VAULT_KEYS: realKeys };
+    const production = { NODE_ENV: 'production', VAULT_KEYS: realKeys, METRICS_TOKEN: 'q8Zr2vLk9TfW3nXc' };
     expect(problemsOf(production)).toEqual(['JWT_SECRET: required in production (32 bytes or more)']);
     expect(problemsOf({ ...production, JWT_SECRET: REAL_JWT_SECRET.slice(1) })).toEqual([
       'JWT_SECRET: JWT_SECRET must be longer than or equal to 32 characters',
@@ -118,11 +118,30 @@ describe('loadConfig', () => {
       refreshTokenTtlMs: 14 * 24 * 3600 * 1000,
       loginThrottle: {
         maxFailuresPerAccount: 5,
+        accountFailureCeiling: 100,
         maxFailuresPerIp: 50,
         windowMs: 900_000,
         lockoutMs: 900_000,
       },
     });
+  });
+
+  it('should require METRICS_TOKEN in production only', () => {
+    const production = {
+      NODE_ENV: 'production',
+      VAULT_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      JWT_SECRET: REAL_JWT_SECRET,
+    };
+    expect(problemsOf(production)).toEqual([
+      'METRICS_TOKEN: required in production (16+ characters; scrapers send it as a Bearer token)',
+    ]);
+    expect(loadConfig({ ...production, NODE_ENV: 'development' }).metricsToken).toBeUndefined();
+  });
+
+  it('should refuse an account-wide sign-in ceiling below the per-address account limit', () => {
+    expect(problemsOf({ LOGIN_MAX_FAILURES_PER_ACCOUNT: '10', LOGIN_ACCOUNT_FAILURE_CEILING: '5' })).toEqual([
+      'LOGIN_ACCOUNT_FAILURE_CEILING: must be at least LOGIN_MAX_FAILURES_PER_ACCOUNT (it counts all addresses)',
+    ]);
   });
 
   it('should be documented variable by variable in .env.example', () => {

@@ -56,6 +56,11 @@ export function loadConfig(raw: RawEnvironment): AppConfig {
       `PROVISIONING_LEASE_MS: must exceed IPAAS_TIMEOUT_MS (${env.IPAAS_TIMEOUT_MS}); twice that or more is advised`,
     );
   }
+  if (env.LOGIN_ACCOUNT_FAILURE_CEILING < env.LOGIN_MAX_FAILURES_PER_ACCOUNT) {
+    problems.push(
+      'LOGIN_ACCOUNT_FAILURE_CEILING: must be at least LOGIN_MAX_FAILURES_PER_ACCOUNT (it counts all addresses)',
+    );
+  }
   if (env.NODE_ENV === 'production') {
     if (env.VAULT_KEYS === undefined) {
       problems.push('VAULT_KEYS: required in production (kid:base64-of-32-bytes)');
@@ -63,6 +68,12 @@ export function loadConfig(raw: RawEnvironment): AppConfig {
     // Its length (32+) is checked by the schema in every mode; production also needs it set.
     if (env.JWT_SECRET === undefined) {
       problems.push('JWT_SECRET: required in production (32 bytes or more)');
+    }
+    // /metrics tells anyone who can reach it the fleet's size, error rates and vendor traffic.
+    if (env.METRICS_TOKEN === undefined) {
+      problems.push(
+        'METRICS_TOKEN: required in production (16+ characters; scrapers send it as a Bearer token)',
+      );
     }
     for (const { name, sensitive } of variables) {
       const value: unknown = env[name as keyof EnvironmentVariables];

@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import { PaginationQueryDto } from '../common/http/pagination';
 import { HEALTH_STATUSES, SUBSCRIBER_STATUSES } from './subscriber.entity';
 import { MAX_TAGS_PER_SUBSCRIBER, TAG_PATTERN } from './subscriber-tag.entity';
@@ -75,6 +76,7 @@ export class CreateSubscriberDto extends EditableSubscriberFields {
   @ApiProperty({ example: 'Acme Outdoor Supply', minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
+  @IsDisplayName()
   name!: string;
 }
 
@@ -84,6 +86,7 @@ export class UpdateSubscriberDto extends EditableSubscriberFields {
   @ValidateIf((dto: UpdateSubscriberDto) => dto.name !== undefined)
   @IsString()
   @Length(1, 200)
+  @IsDisplayName()
   name?: string;
 }
 

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
 
 import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
@@ -33,11 +42,41 @@ export class KeyRingLoader {
   ) {}
 
   load(): KeyRing {
-    const { keys, activeKey, keyFile } = this.config.vault;
+    const { keys, activeKey, keyFile, dataFolder, legacyKeyFile } = this.config.vault;
     if (keys !== undefined) {
       return this.parse(keys, activeKey, 'VAULT_KEYS');
     }
+    mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+    if (legacyKeyFile !== null) {
+      this.moveLegacyFile(keyFile, legacyKeyFile);
+    }
+    if (dataFolder !== null && isInside(keyFile, dataFolder)) {
+      this.logger.warn(
+        { keyFile, dataFolder },
+        'VAULT_KEY_FILE is inside the database folder: a backup or copy of that folder carries the key with ' +
+          'the secrets it opens. Move the file elsewhere and point VAULT_KEY_FILE at it.',
+      );
+    }
     return this.parse(this.readOrCreateFile(keyFile), activeKey, keyFile);
+  }
+
+  /**
+   * Development key rings used to be generated into ./data, beside the database. When the default file does
+   * not exist yet but the old one does, it is moved (copied exclusively, then removed), so existing setups
+   * keep opening their secrets; the warning says where it went.
+   */
+  private moveLegacyFile(keyFile: string, legacy: string): void {
+    if (existsSync(keyFile) || !existsSync(legacy)) {
+      return;
+    }
+    if (this.createExclusively(keyFile, readFileSync(legacy, 'utf8'))) {
+      rmSync(legacy, { force: true });
+      this.logger.warn(
+        { from: legacy, keyFile },
+        'Moved the development vault key file out of the data folder (the new default VAULT_KEY_FILE); keep ' +
+          'it apart from copies and backups of the database',
+      );
+    }
   }
 
   private parse(text: string, activeKey: string | undefined, source: string): KeyRing {
@@ -52,7 +91,6 @@ export class KeyRingLoader {
   }
 
   private readOrCreateFile(path: string): string {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     if (this.createExclusively(path, `${FILE_HEADER}${KeyRing.generateText(DEV_KEY_ID)}\n`)) {
       this.logger.warn(
         { keyFile: path, kid: DEV_KEY_ID },
@@ -97,4 +135,9 @@ export class KeyRingLoader {
       this.logger.warn({ keyFile: path }, 'Vault key file was readable by others: permissions set to 0600');
     }
   }
+}
+
+function isInside(path: string, folder: string): boolean {
+  const fromFolder = relative(folder, path);
+  return fromFolder !== '' && !fromFolder.startsWith(`..${sep}`) && fromFolder !== '..';
 }

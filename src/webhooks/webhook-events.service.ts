@@ -46,9 +46,10 @@ export class WebhookEventsService {
     return Page.of(rows.map(toView), total, query);
   }
 
-  async get(id: string): Promise<WebhookEventDetailDto> {
+  /** One event; its payload (billing/CRM personal data) only `withPayload`, else null. */
+  async get(id: string, withPayload: boolean): Promise<WebhookEventDetailDto> {
     const event = await this.require(id);
-    return { ...toView(event), payload: event.payload };
+    return { ...toView(event), payload: withPayload ? event.payload : null };
   }
 
   /** Re-runs the stored payload through the source's CURRENT rules, under a new idempotency key. */
@@ -70,7 +71,8 @@ export class WebhookEventsService {
       throw unusable('The stored payload cannot be used with the current rules', mapping.problems);
     }
     await this.dispatcher.replay(source, event, mapping.mapped);
-    return this.get(id);
+    // Replay is for admins, who may see payloads.
+    return this.get(id, true);
   }
 
   private async require(id: string): Promise<WebhookEventEntity> {

@@ -54,12 +54,9 @@ export class WebhookReceiverService {
     requestId: string | null,
   ): Promise<Receipt> {
     const startedAt = process.hrtime.bigint();
-    let metricSource = sourceId;
-    const outcome = (result: DeliveryOutcome) => this.metrics.delivered(metricSource, result, startedAt);
+    const outcome = (result: DeliveryOutcome) => this.metrics.delivered(result, startedAt);
     const source = await this.sources.verifiable(sourceId);
     if (source === null) {
-      // Unknown ids are not labels (a scanner would grow the series without bound).
-      metricSource = 'unknown';
       outcome('not_found');
       throw AppError.notFound(`Webhook source ${sourceId}`);
     }

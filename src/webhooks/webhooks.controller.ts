@@ -22,6 +22,8 @@ import type { Request, Response } from 'express';
 
 import { AuditAction, AuditedByHandler } from '../audit/audit-action.decorator';
 import { Public, Roles } from '../auth/auth.decorators';
+import { CurrentPrincipal, type Principal } from '../auth/principal';
+import { roleAllows } from '../auth/roles';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { ApiPaginatedResponse, type Page } from '../common/http/pagination';
 import { WebhookEventsService } from './webhook-events.service';
@@ -51,10 +53,14 @@ export class WebhooksController {
 
   @Get('events/:id')
   @Roles('viewer')
-  @ApiOkResponse({ type: WebhookEventDetailDto })
+  @ApiOkResponse({ type: WebhookEventDetailDto, description: 'The payload only for operators and admins' })
   @ApiProblemResponses(404)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<WebhookEventDetailDto> {
-    return this.events.get(id);
+  get(
+    @Param('id', ParseUUIDPipe) id: string,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<WebhookEventDetailDto> {
+    // Billing and CRM payloads carry customers' personal data: viewers see the event's metadata only.
+    return this.events.get(id, roleAllows(caller.role, 'operator'));
   }
 
   @Post('events/:id/replay')

@@ -20,6 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import { PaginationQueryDto } from '../common/http/pagination';
 import {
   SIGNATURE_ENCODINGS,
@@ -178,6 +179,7 @@ export class CreateWebhookSourceDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsDisplayName()
   name!: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_SCHEMES, default: 'standard_webhooks' })
@@ -209,6 +211,7 @@ export class UpdateWebhookSourceDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsDisplayName()
   name?: string;
 
   @IsRuleList(false)
@@ -347,8 +350,12 @@ export class WebhookEventDto {
 }
 
 export class WebhookEventDetailDto extends WebhookEventDto {
-  @ApiProperty({ description: 'The verified raw body' })
-  payload!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The verified raw body; null for viewers (billing/CRM personal data needs operator)',
+  })
+  payload!: string | null;
 }
 
 export class WebhookReceiptDto {

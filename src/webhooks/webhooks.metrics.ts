@@ -9,14 +9,16 @@ export type DeliveryOutcome =
 /** Prometheus series of the webhook receiver. */
 @Injectable()
 export class WebhooksMetrics {
-  private readonly deliveries: Counter<'source' | 'outcome'>;
+  private readonly deliveries: Counter<'outcome'>;
   private readonly ackLatency: Histogram<'outcome'>;
 
   constructor(metrics: MetricsService) {
     this.deliveries = new Counter({
       name: 'tenantry_webhook_deliveries_total',
-      help: 'Webhook deliveries received, by source id and outcome (this instance)',
-      labelNames: ['source', 'outcome'] as const,
+      // No source label: ids are unbounded (each new source, and any id a scanner sends, would add series);
+      // GET /v1/webhooks/events?sourceId= answers per source.
+      help: 'Webhook deliveries received, by outcome (this instance)',
+      labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
     this.ackLatency = new Histogram({
@@ -28,8 +30,8 @@ export class WebhooksMetrics {
     });
   }
 
-  delivered(sourceId: string, outcome: DeliveryOutcome, startedAtNs: bigint): void {
-    this.deliveries.inc({ source: sourceId, outcome });
+  delivered(outcome: DeliveryOutcome, startedAtNs: bigint): void {
+    this.deliveries.inc({ outcome });
     this.ackLatency.observe({ outcome }, Number(process.hrtime.bigint() - startedAtNs) / 1e9);
   }
 }

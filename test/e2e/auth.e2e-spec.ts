@@ -305,7 +305,17 @@ describe('staff authentication', () => {
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         name: 'nightly report',
         role: 'viewer',
+        effectiveRole: 'viewer',
+        status: 'active',
         createdBy: adminId,
+        ownerId: adminId,
+        owner: {
+          id: adminId,
+          email: TEST_ADMIN.email,
+          name: 'Administrator',
+          role: 'admin',
+          disabled: false,
+        },
         expiresAt: null,
         lastUsedAt: null,
         revokedAt: null,
@@ -647,31 +657,75 @@ describe('first admin', () => {
     }
   });
 
-  it('in sandbox mode, creates a demo admin and prints its password once on the terminal, never in the log', async () => {
+  /** Runs `work` with process.stderr looking like a terminal or not, capturing what is written to stdout/stderr. */
+  async function withStderr(
+    isTTY: boolean,
+    work: (printed: { stdout: string[]; stderr: string[] }) => Promise<void>,
+  ): Promise<void> {
+    const original = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: isTTY, configurable: true });
+    const printed = { stdout: [] as string[], stderr: [] as string[] };
+    const spies = (['stdout', 'stderr'] as const).map((stream) =>
+      jest.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+        printed[stream].push(String(chunk));
+        return true;
+      }),
+    );
+    try {
+      await work(printed);
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+      if (original === undefined) {
+        delete (process.stderr as { isTTY?: boolean }).isTTY;
+      } else {
+        Object.defineProperty(process.stderr, 'isTTY', original);
+      }
+    }
+  }
+
+  it('in sandbox mode at a terminal, creates a demo admin and prints its password once on stderr, never in the log', async () => {
     const directory = await makeDatabaseDirectory('tenantry-auth-');
     directories.push(directory);
-    const printed: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    try {
+    await withStderr(true, async (printed) => {
       const first = await boot(directory, { IPAAS_BASE_URL: 'sandbox' });
-      const banner = printed.join('');
+      const banner = printed.stderr.join('');
       const [, password] = /password: (\S+)/.exec(banner) ?? [];
       expect(banner).toContain('admin@sandbox.test');
       expect(password).toMatch(/^[\w-]{43}$/);
+      // stdout carries the JSON log in production: the password is neither there nor in the log lines.
+      expect(printed.stdout.join('')).not.toContain(password);
       expect(first.logs.filter((line) => line.includes(password))).toEqual([]);
       await signIn(first.server, 'admin@sandbox.test', password);
       await first.close();
 
-      printed.length = 0;
+      printed.stderr.length = 0;
       const second = await boot(directory, { IPAAS_BASE_URL: 'sandbox' });
-      expect(printed.join('')).not.toContain('admin@sandbox.test');
+      expect(printed.stderr.join('')).not.toContain('admin@sandbox.test');
       await second.close();
-    } finally {
-      write.mockRestore();
-    }
+    });
+  });
+
+  it('in sandbox mode without a terminal on stderr, creates no admin, prints no password, and logs how to make one', async () => {
+    const directory = await makeDatabaseDirectory('tenantry-auth-');
+    directories.push(directory);
+    await withStderr(false, async (printed) => {
+      const app = await boot(directory, { IPAAS_BASE_URL: 'sandbox' });
+      try {
+        expect([...printed.stdout, ...printed.stderr].join('')).not.toMatch(/password: /);
+        expect(app.logs.join('\n')).not.toMatch(/password: /);
+        expect(
+          app.logs.some(
+            (line) =>
+              line.includes('stderr is not a terminal') &&
+              line.includes('ADMIN_EMAIL') &&
+              line.includes('staff:create'),
+          ),
+        ).toBe(true);
+        await login(app.server, 'admin@sandbox.test', 'any-password-at-all').expect(401);
+      } finally {
+        await app.close();
+      }
+    });
   });
 
   it('outside the sandbox, with no ADMIN_EMAIL, creates nobody and warns how to create an admin', async () => {

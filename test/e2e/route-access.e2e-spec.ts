@@ -76,6 +76,7 @@ const ACCESS: Record<string, Expected> = {
   'POST /v1/api-keys': 'admin',
   'GET /v1/api-keys': 'admin',
   'DELETE /v1/api-keys/:id': 'admin',
+  'POST /v1/api-keys/:id/transfer': 'admin',
   'GET /v1/misp-account': 'viewer',
   'PUT /v1/misp-account': 'admin',
 

@@ -79,13 +79,11 @@ describe('emulator: control plane, journal, stats, determinism', () => {
     expect(a.token.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('seeds 20,000 subscribers fast, and they are all reachable', async () => {
+  // How fast a 20,000-company seed is, is measured by `npm run bench:emulator` (reseed), not bounded here.
+  it('seeds 20,000 subscribers, and they are all reachable', async () => {
     const h = await harness({ seed: false });
     try {
-      const t0 = performance.now();
       const demo = h.emu.control.seed({ subscribers: 20000, pendingRequests: 5 });
-      const ms = performance.now() - t0;
-      expect(ms).toBeLessThan(2000);
       expect(demo).toMatchObject({
         subscriberCount: 20000,
         pendingRequestCount: 5,

@@ -12,15 +12,36 @@ describe('CSV cells and lines', () => {
     expect(csvCell('{"status":403,"code":"FORBIDDEN"}')).toBe('"{""status"":403,""code"":""FORBIDDEN""}"');
   });
 
-  it.each(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx'])(
-    'prefixes a cell a spreadsheet would run as a formula: %j',
-    (value) => {
-      expect(csvCell(value).replace(/^"/, '')).toMatch(/^'/);
-    },
-  );
+  it.each([
+    '=1+1',
+    '+1',
+    '-1',
+    '@SUM(A1)',
+    '\tx',
+    '\rx',
+    '＝1+1',
+    '＋1',
+    '－1',
+    '＠SUM(A1)',
+    '﹦1+1',
+    ' =1+1',
+    '  @SUM(A1)',
+    '\u00a0=1+1',
+    '\u3000＝1',
+    '\n=1',
+    ' \t-1',
+  ])('prefixes a cell a spreadsheet would run as a formula: %j', (value) => {
+    expect(csvCell(value).replace(/^"/, '')).toMatch(/^'/);
+  });
 
   it('quotes a prefixed formula that also needs quotes', () => {
     expect(csvCell('=HYPERLINK("http://x","y")')).toBe('"\'=HYPERLINK(""http://x"",""y"")"');
+  });
+
+  it('leaves text that only contains those characters later alone', () => {
+    expect(csvCell('a=1')).toBe('a=1');
+    expect(csvCell('Acme － Retail')).toBe('Acme － Retail');
+    expect(csvCell(' plain')).toBe(' plain');
   });
 
   it('leaves numbers alone', () => {

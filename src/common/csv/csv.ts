@@ -1,5 +1,10 @@
-// A spreadsheet opening the export would run a cell starting with one of these as a formula (CSV injection).
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A spreadsheet opening the export would run a cell starting with one of these as a formula (CSV injection):
+ * `= + - @` (also their full-width forms `＝＋－＠` and the small forms `﹦﹢﹣﹫`, which spreadsheets with East
+ * Asian input normalise to them), after any leading whitespace (Excel and LibreOffice skip it), and a leading
+ * tab or carriage return.
+ */
+const FORMULA_START = /^(\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B]|[\t\r])/u;
 const NEEDS_QUOTES = /[",\r\n]/;
 
 /**

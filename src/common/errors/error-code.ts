@@ -11,6 +11,7 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
   CONFLICT = 'CONFLICT',
+  STAFF_OWNS_API_KEYS = 'STAFF_OWNS_API_KEYS',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   UNPROCESSABLE = 'UNPROCESSABLE',
@@ -55,6 +56,10 @@ export const ERROR_CATALOG = {
   [ErrorCode.NOT_FOUND]: { status: 404, title: 'Not found' },
   [ErrorCode.METHOD_NOT_ALLOWED]: { status: 405, title: 'Method not allowed' },
   [ErrorCode.CONFLICT]: { status: 409, title: 'Conflict with the current state' },
+  [ErrorCode.STAFF_OWNS_API_KEYS]: {
+    status: 409,
+    title: 'The staff user owns active API keys: delete with ?keys=revoke or ?keys=transfer:<staff id>',
+  },
   [ErrorCode.PAYLOAD_TOO_LARGE]: { status: 413, title: 'The request body is too large' },
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.UNPROCESSABLE]: { status: 422, title: 'The request cannot be processed' },

@@ -10,6 +10,8 @@ import { HealthChecks1795900500000 } from './1795900500000-HealthChecks';
 import { Alerts1795900600000 } from './1795900600000-Alerts';
 import { Webhooks1795900700000 } from './1795900700000-Webhooks';
 import { ClusterLeases1795900800000 } from './1795900800000-ClusterLeases';
+import { ApiKeyOwners1795901000000 } from './1795901000000-ApiKeyOwners';
+import { LoginAttemptSlots1795901100000 } from './1795901100000-LoginAttemptSlots';
 import { WebhookSignedDigest1795901500000 } from './1795901500000-WebhookSignedDigest';
 import { ProvisioningWaitingAndRuns1795902000000 } from './1795902000000-ProvisioningWaitingAndRuns';
 
@@ -42,6 +44,8 @@ export const MIGRATIONS: readonly (new () => MigrationInterface)[] = [
   Alerts1795900600000,
   Webhooks1795900700000,
   ClusterLeases1795900800000,
+  ApiKeyOwners1795901000000,
+  LoginAttemptSlots1795901100000,
   WebhookSignedDigest1795901500000,
   ProvisioningWaitingAndRuns1795902000000,
 ];

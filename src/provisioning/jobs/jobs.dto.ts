@@ -18,6 +18,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 
+import { IsDisplayName } from '../../common/http/is-display-name';
 import { PaginationQueryDto } from '../../common/http/pagination';
 import {
   ITEM_STATES,
@@ -79,6 +80,7 @@ export class JobRowDto {
   })
   @IsOptional()
   @Length(1, 200)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({

@@ -17,6 +17,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
+import { IsDisplayName } from '../../common/http/is-display-name';
 import {
   type CustomerSpec,
   isEmailShaped,
@@ -114,6 +115,7 @@ export class RoleSpecDto implements RoleSpec {
   @ApiProperty({ maxLength: LIMITS.name, example: 'Store Manager' })
   @IsString()
   @Length(1, LIMITS.name)
+  @IsDisplayName()
   name!: string;
 
   @ApiPropertyOptional({ maxLength: LIMITS.description })
@@ -200,17 +202,20 @@ export class CustomerSpecDto implements CustomerSpec {
   @ApiProperty({ maxLength: LIMITS.personName })
   @IsString()
   @Length(1, LIMITS.personName)
+  @IsDisplayName()
   firstName!: string;
 
   @ApiProperty({ maxLength: LIMITS.personName })
   @IsString()
   @Length(1, LIMITS.personName)
+  @IsDisplayName()
   lastName!: string;
 
   @ApiPropertyOptional({ maxLength: LIMITS.companyName })
   @Optional()
   @IsString()
   @Length(1, LIMITS.companyName)
+  @IsDisplayName()
   companyName?: string;
 
   @ApiPropertyOptional({ maxLength: LIMITS.externalId, description: 'Needs externalSystemId' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 
+import { IsDisplayName } from '../common/http/is-display-name';
 import { PaginationQueryDto } from '../common/http/pagination';
 import {
   ALERT_KINDS,
@@ -16,6 +17,7 @@ export class CreateAlertDestinationDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsDisplayName()
   name!: string;
 
   @ApiProperty({

@@ -136,6 +136,12 @@ describe('hardening (issue 15 item 9)', () => {
           }),
         'name',
       ],
+      [
+        'POST /v1/alert-destinations',
+        (name) =>
+          t.http.post('/v1/alert-destinations').send({ name, url: 'https://hooks.example.com/tenantry' }),
+        'name',
+      ],
     ];
     const wrong: string[] = [];
     for (const [route, call, field] of calls) {

@@ -198,16 +198,10 @@ export class IpaasClient implements OnModuleDestroy {
       if (!failed.retryable || attempt >= this.settings.maxRetries) {
         throw failed;
       }
-      if (endpoint.method === 'POST' && failed.kind !== 'rate_limited_volume') {
-        // A 429 is refused before any work is done; anything else may have landed.
-        const check = request.landedCheck;
-        if (check === undefined) {
-          throw failed;
-        }
-        const lookup = await check();
-        if (lookup.landed) {
-          return { status: 200, data: lookup.value, attempts: attempt + 1 };
-        }
+      // A 429 is refused before any work is done; anything else a POST met may have landed.
+      const mayHaveLanded = endpoint.method === 'POST' && failed.kind !== 'rate_limited_volume';
+      if (mayHaveLanded && request.landedCheck === undefined) {
+        throw failed;
       }
       const retryAfterMs = failed.details.retryAfterMs;
       if (retryAfterMs !== undefined && retryAfterMs > this.settings.retryAfterCapMs) {
@@ -217,6 +211,14 @@ export class IpaasClient implements OnModuleDestroy {
         retryAfterMs ??
           fullJitterBackoff(attempt, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random),
       );
+      // Looked for after the backoff, right before sending again: a POST whose answer timed out may still be on
+      // its way to being processed, and the later the look, the likelier it has landed by then.
+      if (mayHaveLanded && request.landedCheck !== undefined) {
+        const lookup = await request.landedCheck();
+        if (lookup.landed) {
+          return { status: 200, data: lookup.value, attempts: attempt + 1 };
+        }
+      }
     }
   }
 

@@ -209,12 +209,20 @@ describe('provisioning jobs API (scripted steps)', () => {
   it('ends completed_with_errors, never succeeded, when an item failed or was skipped; the job goes on', async () => {
     const rows = newCompanies(6);
     const [permanent, circuit, quota] = rows.map((row) => row.ipaasCompanyId);
+    let circuitOpen = true;
     behaviour = (subscriber) => {
       switch (subscriber.ipaasCompanyId) {
         case permanent:
           return Promise.reject(new VendorError('validation', 'VALD-1001 email is taken', { status: 400 }));
         case circuit:
-          return Promise.reject(new VendorError('circuit_open', 'The circuit for this company is open'));
+          // Open once: the item is tried again after the circuit's wait, not skipped.
+          if (circuitOpen) {
+            circuitOpen = false;
+            return Promise.reject(
+              new VendorError('circuit_open', 'The circuit for this company is open', { retryAfterMs: 50 }),
+            );
+          }
+          return Promise.resolve(created(2));
         case quota:
           return Promise.reject(
             new VendorError('rate_limited_monthly', 'Monthly plan limit reached', { status: 429 }),
@@ -235,7 +243,11 @@ describe('provisioning jobs API (scripted steps)', () => {
     const done = await waitForEnd(t.http, job.id as string);
     expect(done).toMatchObject({
       state: 'completed_with_errors',
-      counts: { total: 6, succeeded: 2, failed: 1, skipped: 3, pending: 0, running: 0 },
+      counts: { total: 6, succeeded: 3, failed: 1, skipped: 2, pending: 0, running: 0 },
+    });
+    expect((await itemsOf(job.id as string)).find((item) => item.rowIndex === 1)).toMatchObject({
+      state: 'succeeded',
+      attempts: 2,
     });
     const failed = await itemsOf(job.id as string, '&state=failed');
     expect(failed).toEqual([
@@ -247,7 +259,6 @@ describe('provisioning jobs API (scripted steps)', () => {
     ]);
     const skipped = await itemsOf(job.id as string, '&state=skipped');
     expect(skipped.map((item) => [item.rowIndex, item.skipReason, (item.lastError as Json).code])).toEqual([
-      [1, 'CIRCUIT_OPEN', 'VENDOR_UNAVAILABLE'],
       [2, 'VENDOR_QUOTA_EXHAUSTED', 'VENDOR_QUOTA_EXHAUSTED'],
       [5, 'SUBSCRIBER_INACTIVE', 'SUBSCRIBER_INACTIVE'],
     ]);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-code';
 import { VendorError, type VendorErrorKind } from '../../ipaas/vendor-error';
-import { backoffMs, CIRCUIT_OPEN_REASON, classifyFailure } from './item-failures';
+import { backoffMs, classifyFailure } from './item-failures';
 
 describe('classifyFailure', () => {
   it.each<[VendorErrorKind, string]>([
@@ -25,12 +25,15 @@ describe('classifyFailure', () => {
     },
   );
 
-  it('skips a company whose circuit is open or whose monthly allowance is used up', () => {
-    expect(classifyFailure(new VendorError('circuit_open', 'open'))).toMatchObject({
-      kind: 'skip',
-      reason: CIRCUIT_OPEN_REASON,
+  it('retries a company whose circuit is open once the circuit lets a call through', () => {
+    expect(classifyFailure(new VendorError('circuit_open', 'open', { retryAfterMs: 12_000 }))).toMatchObject({
+      kind: 'retry',
+      notBeforeMs: 12_000,
       error: { code: ErrorCode.VENDOR_UNAVAILABLE },
     });
+  });
+
+  it('skips a company whose monthly allowance is used up, or that is halted', () => {
     expect(classifyFailure(new VendorError('rate_limited_monthly', 'month'))).toMatchObject({
       kind: 'skip',
       reason: ErrorCode.VENDOR_QUOTA_EXHAUSTED,

@@ -5,10 +5,11 @@ import type { RecordedError } from './ledger.types';
 
 /**
  * What the ledger does with an item whose step threw:
- * - `retry`: transient (vendor 5xx, network, timeout, volume 429): again after a backoff, up to the attempt cap;
+ * - `retry`: transient (vendor 5xx, network, timeout, volume 429, the company's circuit open): again after a
+ *   backoff (at least until the circuit lets a call through), up to the attempt cap;
  * - `fail`: permanent (validation, credential refused or invalid, not found, conflict): failed at once;
- * - `skip`: the company cannot be worked on now (suspended or offboarded, monthly quota used up, circuit
- *   open): skipped with the reason, and the job goes on.
+ * - `skip`: the company cannot be worked on now (suspended or offboarded, monthly quota used up, its health
+ *   circuit open after a confirmed unhealthy check): skipped with the reason, and the job goes on.
  */
 export type FailureDisposition =
   | { kind: 'retry'; error: RecordedError; notBeforeMs?: number; unexpected?: boolean }
@@ -27,8 +28,6 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   ErrorCode.VENDOR_RATE_LIMITED,
   ErrorCode.SERVICE_UNAVAILABLE,
 ]);
-/** The skip reason of an item whose company circuit was open (its error code is VENDOR_UNAVAILABLE). */
-export const CIRCUIT_OPEN_REASON = 'CIRCUIT_OPEN';
 const UNEXPECTED: RecordedError = { code: ErrorCode.INTERNAL, message: 'Unexpected error (see the log)' };
 
 export function classifyFailure(error: unknown): FailureDisposition {
@@ -36,7 +35,9 @@ export function classifyFailure(error: unknown): FailureDisposition {
     const problem = error.toAppError();
     const recorded = { code: problem.code, message: problem.detail };
     if (error.kind === 'circuit_open') {
-      return { kind: 'skip', error: recorded, reason: CIRCUIT_OPEN_REASON };
+      // The company's calls keep failing at the vendor: try the item again once the circuit lets a call through
+      // (a storm of 5xx and resets is transient; a job should not end short of companies because of one).
+      return { kind: 'retry', error: recorded, notBeforeMs: error.details.retryAfterMs };
     }
     if (error.kind === 'rate_limited_monthly') {
       return { kind: 'skip', error: recorded, reason: problem.code };

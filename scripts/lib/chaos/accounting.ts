@@ -13,9 +13,10 @@
  *   the vendor accepted beyond the first for one company and one create route (201s in the journal, as the
  *   crash test counts them). The emulator refuses a second user with the same email, so the first part is
  *   where today's races show; a vendor resource without a natural key would land in the second.
- * - **reclaimed**: items claimed more than once (`attempts` > 1). In a run without faults a second claim only
- *   comes from a lapsed lease (the killed instance's items, or a live worker that lost its lease); with faults,
- *   also from a transient failure's retry. A kill run with 0 reclaimed did not exercise crash-resume.
+ * - **reclaimed**: items claimed more than once (`attempts` > 1). In a run without faults a second claim comes
+ *   from a lapsed lease (the killed instance's items, or a live worker that lost its lease) or, rarely, a
+ *   transient failure such as a timeout; with faults, also from their retries. A kill run with 0 reclaimed did
+ *   not exercise crash-resume.
  */
 import type { JournalEntry } from '../../../src/ipaas-emulator';
 

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { StatsSnapshot } from '../src/ipaas-emulator';
+import { EmulatorControlClient } from '../scripts/lib/emulator-control';
 import { activeSubscriberIds, connectSandboxMisp, mintCompanyTokens } from '../scripts/lib/fleet';
 import { TenantryApi } from '../scripts/lib/tenantry-api';
 import {
@@ -94,14 +94,7 @@ export async function runProvisioningJob(options: RunOptions): Promise<RunResult
     EMULATOR_CONCURRENCY: '10',
     EMULATOR_JOURNAL_SIZE: '100',
   });
-  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${emulator.url}/__emulator/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as T;
-  };
+  const control = new EmulatorControlClient(emulator.url);
   const directory = mkdtempSync(join(tmpdir(), 'tenantry-bench-provisioning-'));
   const database = await createThrowawayDatabase(directory, options.postgresServerUrl);
   const env = {
@@ -154,10 +147,10 @@ export async function runProvisioningJob(options: RunOptions): Promise<RunResult
     const probability = options.faultProbability ?? 0;
     if (probability > 0) {
       for (const path of ['/customers/**', '/sso/v2/**']) {
-        await control('POST', 'faults', { path, probability, action: { type: 'respond', status: 503 } });
+        await control.addFault({ path, probability, action: { type: 'respond', status: 503 } });
       }
     }
-    const before = await control<StatsSnapshot>('GET', 'stats');
+    const before = await control.stats();
     const started = Date.now();
     const job = await api.expect<{ id: string }>(201, 'POST', '/v1/provisioning/jobs', {
       templateId: template.id,
@@ -166,7 +159,7 @@ export async function runProvisioningJob(options: RunOptions): Promise<RunResult
     });
     await api.streamEvents(`/v1/provisioning/jobs/${job.id}/events`, () => undefined);
     const wallSeconds = (Date.now() - started) / 1000;
-    const after = await control<StatsSnapshot>('GET', 'stats');
+    const after = await control.stats();
     const final = await api.expect<JobView>(200, 'GET', `/v1/provisioning/jobs/${job.id}`);
     const calls = after.totalCalls - before.totalCalls;
     const boundSeconds = calls / AGGREGATE_RATE;

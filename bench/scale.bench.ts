@@ -8,28 +8,14 @@
  * PostgreSQL: BENCH_POSTGRES_URL (a server URL; a fresh database is created on it), else a throwaway cluster
  * from scripts/pg-throwaway.sh on a free port (stopped at the end).
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-
-import { freePort } from '../scripts/lib/tenantry-process';
+import { providePostgresServer } from '../scripts/lib/postgres-server';
 import { reportRun, type RunResult, runProvisioningJob } from './provisioning-run';
 
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 1000);
 const TARGET = 1.15;
-const PG_SCRIPT = join(__dirname, '..', 'scripts', 'pg-throwaway.sh');
-
-async function postgresServer(): Promise<{ url: string; stop: () => void }> {
-  if (process.env.BENCH_POSTGRES_URL) {
-    return { url: process.env.BENCH_POSTGRES_URL, stop: () => undefined };
-  }
-  const env = { ...process.env, PG_THROWAWAY_PORT: String(await freePort()) };
-  const url =
-    execFileSync('bash', [PG_SCRIPT, 'start'], { env, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
-  return { url, stop: () => execFileSync('bash', [PG_SCRIPT, 'stop'], { env, stdio: 'ignore' }) };
-}
 
 async function main(): Promise<void> {
-  const postgres = await postgresServer();
+  const postgres = await providePostgresServer(process.env.BENCH_POSTGRES_URL);
   const results: RunResult[] = [];
   try {
     results.push(await runProvisioningJob({ label: 'SQLite, 1 instance', companies: COMPANIES }));

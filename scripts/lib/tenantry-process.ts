@@ -42,6 +42,11 @@ async function isLive(url: string): Promise<boolean> {
   }
 }
 
+/** The production build exactly (application and migrations), as `npm run build` makes it, into dist/. */
+export function buildProduction(): void {
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+}
+
 /** The node arguments of `npm run start:prod` (`node <flags> dist/src/main.js`), paths made absolute. */
 export function productionNodeArguments(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -72,8 +77,7 @@ export async function startTenantryProcess(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   if (options.compiled && options.build !== false) {
-    // The production build exactly, as `npm run build` makes it.
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    buildProduction();
   }
   const entry = options.compiled
     ? productionNodeArguments()

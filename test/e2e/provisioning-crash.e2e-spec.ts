@@ -1,4 +1,5 @@
 import { DEFAULT_SEED, startEmulator, type StartedEmulator } from '../../src/ipaas-emulator';
+import { mulberry32 } from '../../src/ipaas-emulator/rng';
 import { ONBOARDING_TEMPLATE } from '../../scripts/lib/onboarding-template';
 import { TenantryApi } from '../../scripts/lib/tenantry-api';
 import {
@@ -13,18 +14,6 @@ import { freshTestDatabase } from '../utils/test-database';
 const COMPANIES = 100;
 const KILLS = 5;
 const ADMIN = { email: 'crash-admin@tenantry.test', password: 'crash-test-password-1' };
-
-/** A small seeded generator (mulberry32), so a failing run can be repeated with the printed seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface JobView {
   state: string;
@@ -46,7 +35,8 @@ interface JobView {
  */
 describe('provisioning survives SIGKILL (crash-resume)', () => {
   const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
-  const random = seededRandom(seed);
+  // Seeded, so a failing run can be repeated with the printed seed.
+  const random = mulberry32(seed);
   const directory = makeTempDirectory('tenantry-crash-');
   let emulator: StartedEmulator;
   let tenantry: TenantryProcess | undefined;

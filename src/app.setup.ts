@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 
 import { API_KEY_HEADER, API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
 import { writeProblem } from './common/errors/problem-details.filter';
+import { refuseUnsafeJsonBodies } from './common/http/json-shape';
 import { PAGINATION_HEADER } from './common/http/pagination';
 import { assignRequestId } from './common/http/request-id';
 import type { AppConfig } from './config/app-config';
@@ -60,6 +61,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       : next(),
   );
   app.useBodyParser('json', { limit: bodyLimit });
+  // Every parsed body, before any guard, interceptor or pipe walks it: too deep or with prototype-named keys.
+  app.use(refuseUnsafeJsonBodies);
   // Body-parser errors (malformed JSON, too large) never reach a Nest route, so this Express error handler
   // writes the same problem body as the global filter, and the access log line pino-http would have written.
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {

@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
 import type { FieldProblem } from '../common/errors/app-error';
+import { isReservedKey, reservedKeyMessage } from '../common/reserved-keys';
 import { JobRowDto } from '../provisioning/jobs/jobs.dto';
 import type { WebhookRule } from './webhook.types';
 
@@ -101,6 +102,11 @@ export function mapEvent(
   const externalRef = read(rule.subscriber.externalRef, false);
   const vars: Record<string, string> = {};
   for (const [variable, path] of Object.entries(rule.vars ?? {})) {
+    if (isReservedKey(variable)) {
+      // Only a rule stored before such names were refused can hold one; a lookup would find the inherited member.
+      problems.push({ field: `vars.${variable}`, message: reservedKeyMessage(variable) });
+      continue;
+    }
     const value = read(path, true);
     if (value !== undefined) {
       vars[variable] = value;

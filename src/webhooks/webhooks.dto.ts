@@ -7,6 +7,7 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsDefined,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -131,6 +132,8 @@ export class WebhookRuleDto {
   templateId?: string;
 
   @ApiProperty({ type: SubscriberMappingDto })
+  // ValidateNested passes an absent value; a rule without it would fail every delivery it matched.
+  @IsDefined()
   @ValidateNested()
   @Type(() => SubscriberMappingDto)
   subscriber!: SubscriberMappingDto;

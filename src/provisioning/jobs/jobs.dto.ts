@@ -60,7 +60,9 @@ export class JobRowDto {
   subscriberId?: string;
 
   @ApiPropertyOptional({
-    description: 'The company id at iPaaS.com; an unknown one is registered as a new active subscriber',
+    description:
+      'The company id at iPaaS.com; one not registered yet is registered (it must be listed by iPaaS.com for ' +
+      "the MiSP, and starts in the vendor's status)",
     example: '9f3c1a52-7d0e-4b8a-a1f4-2c6b9e0d7a31',
   })
   @IsOptional()

@@ -17,6 +17,8 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
+import { isReservedKey, reservedKeyMessage } from '../../common/reserved-keys';
+
 import {
   type CustomerSpec,
   isEmailShaped,
@@ -231,6 +233,14 @@ export class VariableSpecDto implements VariableSpec {
   @IsString()
   @Matches(VARIABLE_NAME_PATTERN, {
     message: 'name must be 1-40 of A-Z a-z 0-9 _, starting with a letter',
+  })
+  // A job row gives it as a key of `vars`, where such a name is refused (src/common/reserved-keys.ts).
+  @ValidateBy({
+    name: 'isNotReservedKey',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !isReservedKey(value),
+      defaultMessage: (args) => `name ${reservedKeyMessage(String(args?.value))}`,
+    },
   })
   name!: string;
 

@@ -13,6 +13,7 @@ export default tseslint.config(
       'coverage/**',
       '*.config.js',
       'test/jest-e2e.config.js',
+      'test/fuzz/jest-fuzz.config.js',
     ],
   },
   eslint.configs.recommended,

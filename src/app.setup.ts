@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 
 import { API_KEY_HEADER, API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
 import { writeProblem } from './common/errors/problem-details.filter';
+import { answerClientErrorsAsProblems } from './common/http/client-errors';
 import { refuseUnsafeJsonBodies } from './common/http/json-shape';
 import { PAGINATION_HEADER } from './common/http/pagination';
 import { assignRequestId } from './common/http/request-id';
@@ -76,6 +77,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       'request rejected before routing',
     );
   });
+  // Requests Node's HTTP parser refuses (URL or headers over 16 KB) get a problem body too.
+  answerClientErrorsAsProblems(app.getHttpServer());
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.enableShutdownHooks();
   setUpOpenApi(app);

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+
+import { Optional } from '../common/http/optional';
 
 import { PaginationQueryDto } from '../common/http/pagination';
 import { ALERT_KINDS, type AlertKind, DELIVERY_STATES, type DeliveryState } from './alert.types';
@@ -17,7 +19,7 @@ export class CreateAlertDestinationDto {
   url!: string;
 
   @ApiProperty({ required: false, default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 }
@@ -49,12 +51,12 @@ export class AlertDestinationWithSecretDto extends AlertDestinationDto {
 
 export class AlertsQueryDto extends PaginationQueryDto {
   @ApiProperty({ required: false, format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   subscriberId?: string;
 
   @ApiProperty({ required: false, enum: ALERT_KINDS })
-  @IsOptional()
+  @Optional()
   @IsIn(ALERT_KINDS)
   kind?: AlertKind;
 }

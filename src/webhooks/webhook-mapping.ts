@@ -4,6 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
 import type { FieldProblem } from '../common/errors/app-error';
+import { hasBadText } from '../common/http/json-shape';
 import { isReservedKey, reservedKeyMessage } from '../common/reserved-keys';
 import { JobRowDto } from '../provisioning/jobs/jobs.dto';
 import type { WebhookRule } from './webhook.types';
@@ -43,13 +44,16 @@ export function valueAt(payload: unknown, path: string): unknown {
   return current;
 }
 
-/** A string, or a finite number as text (ids are often numeric); anything else is not usable. */
+/**
+ * A string, or a finite number as text (ids are often numeric); anything else is not usable, nor is a string
+ * holding U+0000 or a lone surrogate (no Tenantry value can, see src/common/http/json-shape.ts).
+ */
 function textAt(payload: unknown, path: string): string | undefined {
   const value = valueAt(payload, path);
   if (typeof value === 'number' && Number.isFinite(value)) {
     return String(value);
   }
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' && !hasBadText(value) ? value : undefined;
 }
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
@@ -89,6 +93,11 @@ export function mapEvent(
   const problems: FieldProblem[] = [];
   const read = (path: string | undefined, required: boolean): string | undefined => {
     if (path === undefined) {
+      return undefined;
+    }
+    const raw = valueAt(payload, path);
+    if (typeof raw === 'string' && hasBadText(raw)) {
+      problems.push({ field: path, message: 'must not contain U+0000 or lone surrogates' });
       return undefined;
     }
     const value = textAt(payload, path);

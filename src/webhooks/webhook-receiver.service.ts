@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
-import { jsonShapeError, jsonShapeProblems } from '../common/http/json-shape';
+import { hasBadText, jsonShapeError, jsonShapeProblems } from '../common/http/json-shape';
 import { Clock } from '../common/time/clock';
 import { isUniqueViolation } from '../database/unique-violation';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -97,7 +97,7 @@ export class WebhookReceiverService {
         throw unusable('The body is not UTF-8 JSON');
       }
       // The same depth cap as every parsed body (the JSON parsers never see these raw bytes).
-      const tooDeep = jsonShapeError(jsonShapeProblems(parsed.payload, { reservedKeys: false }));
+      const tooDeep = jsonShapeError(jsonShapeProblems(parsed.payload, { keysAndStrings: false }));
       if (tooDeep !== undefined) {
         throw tooDeep;
       }
@@ -176,7 +176,7 @@ export class WebhookReceiverService {
     const id =
       fromHeader ??
       (typeof fromPayload === 'string' || typeof fromPayload === 'number' ? String(fromPayload) : '');
-    if (id.length === 0 || id.length > MAX_WEBHOOK_ID_LENGTH) {
+    if (id.length === 0 || id.length > MAX_WEBHOOK_ID_LENGTH || hasBadText(id)) {
       throw unusable(`The delivery id is missing or longer than ${MAX_WEBHOOK_ID_LENGTH} characters`);
     }
     return id;

@@ -243,4 +243,77 @@ describe('no input gets a 5xx', () => {
       maximum: 500,
     });
   });
+
+  // Found by the fuzz tier (test/fuzz): each answered 500 before.
+  it('refuses null for fields that cannot be null instead of writing it (400)', async () => {
+    const staff = (
+      await h.t.http
+        .post('/v1/staff')
+        .send({
+          email: 'null.check@tenantry.test',
+          name: 'Null',
+          role: 'viewer',
+          password: 'null-check-password',
+        })
+        .expect(201)
+    ).body as { id: string };
+    for (const body of [{ disabled: null }, { password: null }, { name: null }, { role: null }]) {
+      const response = await h.t.http.patch(`/v1/staff/${staff.id}`).send(body);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.errors[0].field).toBe(Object.keys(body)[0]);
+    }
+    const source = (
+      await h.t.http
+        .post('/v1/webhook-sources')
+        .send({
+          name: 'nulls',
+          rules: [{ eventType: 'x', action: 'health_check', subscriber: { ipaasCompanyId: 'data.id' } }],
+        })
+        .expect(201)
+    ).body as { id: string };
+    for (const body of [{ enabled: null }, { name: null }, { rateLimitPerSecond: null }]) {
+      const response = await h.t.http.patch(`/v1/webhook-sources/${source.id}`).send(body);
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+    }
+    // Where null is a documented value it still clears the field.
+    const subscriber = await h.register(1);
+    await h.t.http.patch(`/v1/subscribers/${subscriber.id}`).send({ notes: 'x' }).expect(200);
+    const cleared = await h.t.http
+      .patch(`/v1/subscribers/${subscriber.id}`)
+      .send({ notes: null })
+      .expect(200);
+    expect(cleared.body.notes).toBeNull();
+  });
+
+  it('refuses U+0000 and lone surrogates in any body string or key, and %00 in any URL (400)', async () => {
+    const subscriber = await h.register(2);
+    const cases: [string, string][] = [
+      [`/v1/subscribers/${subscriber.id}`, '{"name":"a\\u0000b"}'],
+      [`/v1/subscribers/${subscriber.id}`, '{"tags":["ok","x\\u0000"]}'],
+      ['/v1/auth/login', '{"email":"a\\ud800b@x.test","password":"correct horse battery staple"}'],
+      [
+        '/v1/staff',
+        '{"email":"a\\udfffb@x.test","name":"n","role":"viewer","password":"correct horse battery"}',
+      ],
+      [
+        '/v1/provisioning/templates',
+        '{"name":"t","spec":{"customers":[{"email":"c@example.test","firstName":"\\u0000","lastName":"D"}]}}',
+      ],
+    ];
+    for (const [path, body] of cases) {
+      const response = await postRaw(path, body, path.includes('/v1/subscribers/') ? 'patch' : 'post');
+      expectProblem(response, 400, 'VALIDATION_FAILED');
+      expect(response.body.errors[0].message).toMatch(/U\+0000.*lone surrogates/);
+    }
+    // A surrogate pair (an emoji) is well-formed text.
+    await postRaw(`/v1/subscribers/${subscriber.id}`, '{"name":"Smile \\ud83d\\ude42"}', 'patch').expect(200);
+    for (const url of ['/v1/subscribers?q=a%00b', '/v1/audit?action=x%00', '/v1/webhook-sources/a%00b']) {
+      expectProblem(await h.t.http.get(url), 400, 'BAD_REQUEST');
+    }
+  });
+
+  it('answers a URL or headers over the HTTP parser limit with a problem body too (431)', async () => {
+    const response = await h.t.http.get(`/v1/subscribers?q=${'x'.repeat(20_000)}`);
+    expectProblem(response, 431, 'HEADERS_TOO_LARGE');
+  });
 });

@@ -12,11 +12,11 @@ import {
   Max,
   Min,
   ValidateBy,
-  ValidateIf,
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 
+import { Optional } from '../../common/http/optional';
 import { isReservedKey, reservedKeyMessage } from '../../common/reserved-keys';
 
 import {
@@ -32,10 +32,6 @@ import {
   VARIABLE_NAME_PATTERN,
   type VariableSpec,
 } from './template-spec';
-
-/** Absent is fine; present means valid (null is refused rather than read as "absent"). */
-const Optional = (): PropertyDecorator =>
-  ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /** A list of at most TEMPLATE_LIMITS.listItems objects, each validated as `type`. */
 function NestedList(type: () => new () => object): PropertyDecorator {

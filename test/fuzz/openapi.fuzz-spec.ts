@@ -28,7 +28,7 @@ import {
  * never off loopback: URL-looking strings go to a local sink, and any other connection is refused.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? randomInt(2 ** 31 - 1));
-const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 90_000);
 const MIN_RUNS = 5;
 const SLOW_MS = 5000;
@@ -435,6 +435,19 @@ describe(`fuzz: every operation of the OpenAPI document (${REPEAT})`, () => {
                   '{"a":1,"a":2}',
                   '[]',
                   'null',
+                )
+                .map((text) => ({ text, type: 'application/json' })),
+            },
+            {
+              // The attacks issue 14 found by hand, so a regression is found within a run.
+              weight: 1,
+              arbitrary: fc
+                .constantFrom(
+                  '['.repeat(3000) + ']'.repeat(3000),
+                  '{"a":'.repeat(5000) + '1' + '}'.repeat(5000),
+                  '{"constructor":{}}',
+                  '{"__proto__":{"role":"admin"}}',
+                  '{"toString":"x","valueOf":"y"}',
                 )
                 .map((text) => ({ text, type: 'application/json' })),
             },

@@ -14,6 +14,7 @@ export default tseslint.config(
       '*.config.js',
       'test/jest-e2e.config.js',
       'test/jest-start.config.js',
+      'test/fuzz/jest-fuzz.config.js',
     ],
   },
   eslint.configs.recommended,

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: format, lint, typecheck, unit tier, the start tier (the README's commands on a fresh clone of HEAD),
-// then the e2e tier twice: on SQLite and on PostgreSQL (every test app on its own fresh database of a throwaway
-// cluster). Every step runs even when an earlier one fails,
-// so one run shows everything that is wrong; the last line is "N passed, N failed" over all Jest tests.
+// then the e2e tier and the fuzz tier on SQLite, and both again on PostgreSQL (every test app on its own fresh
+// database of a throwaway cluster). Every step runs even when an earlier one fails, so one run shows everything
+// that is wrong; the last line is "N passed, N failed" over all Jest tests. The fuzz tier prints its seed;
+// FUZZ_SEED=<seed> npm test repeats it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -101,9 +102,19 @@ function e2e(name, env) {
   tiers.push([label, jestCounts(file)]);
 }
 
+/** The fuzz tier (test/fuzz): every operation of the OpenAPI document, generated requests, bounded in time. */
+function fuzz(name, env) {
+  const file = join(resultsDir, `fuzz-${name}.json`);
+  const label = `fuzz (${name === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`;
+  const args = ['--config', 'test/fuzz/jest-fuzz.config.js', '--json', `--outputFile=${file}`];
+  steps.push([label, run(label, bin('jest'), args, env)]);
+  tiers.push([label, jestCounts(file)]);
+}
+
 // The SQLite run leaves PostgreSQL alone: the PostgreSQL-only halves run once, in the PostgreSQL run.
 const { TEST_POSTGRES_URL: _url, ...withoutPostgres } = process.env;
 e2e('sqlite', { ...withoutPostgres, TEST_DATABASE: 'sqlite' });
+fuzz('sqlite', { ...withoutPostgres, TEST_DATABASE: 'sqlite' });
 
 const postgres = await providePostgres();
 if (postgres.unavailable) {
@@ -113,6 +124,7 @@ if (postgres.unavailable) {
     );
     steps.push(['e2e (PostgreSQL)', false]);
     tiers.push(['e2e (PostgreSQL)', { passed: 0, failed: 1 }]);
+    tiers.push(['fuzz (PostgreSQL)', { passed: 0, failed: 1 }]);
   } else {
     process.stdout.write(
       `\n=== e2e (PostgreSQL): SKIPPED — ${postgres.unavailable}, install postgresql or set TEST_POSTGRES_URL\n`,
@@ -120,7 +132,9 @@ if (postgres.unavailable) {
   }
 } else {
   try {
-    e2e('postgres', { ...process.env, TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: postgres.url });
+    const postgresEnv = { ...process.env, TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: postgres.url };
+    e2e('postgres', postgresEnv);
+    fuzz('postgres', postgresEnv);
   } finally {
     postgres.stop();
   }

@@ -10,6 +10,8 @@ import { API_KEY_HEADER, API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decor
 import { AppError } from './common/errors/app-error';
 import { ErrorCode } from './common/errors/error-code';
 import { writeProblem } from './common/errors/problem-details.filter';
+import { answerClientErrorsAsProblems } from './common/http/client-errors';
+import { refuseUnsafeJsonBodies } from './common/http/json-shape';
 import { PAGINATION_HEADER } from './common/http/pagination';
 import { deferBody, unlessDeferred } from './common/http/request-bodies';
 import { assignRequestId } from './common/http/request-id';
@@ -83,6 +85,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       : webhookBody(request, response, next),
   );
   app.use(unlessDeferred(json({ limit: bodyLimit })));
+  // Every parsed body, before any guard, interceptor or pipe walks it: too deep or with prototype-named keys.
+  // (The deferred bulk body is checked the same way once BulkBodyInterceptor has read it.)
+  app.use(refuseUnsafeJsonBodies);
   // Body-parser errors (malformed JSON, too large) never reach a Nest route, so this Express error handler
   // writes the same problem body as the global filter, and the access log line pino-http would have written.
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
@@ -96,6 +101,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       'request rejected before routing',
     );
   });
+  // Requests Node's HTTP parser refuses (URL or headers over 16 KB) get a problem body too.
+  answerClientErrorsAsProblems(app.getHttpServer());
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.enableShutdownHooks();
   setUpOpenApi(app);

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsNotEmpty, IsString, IsUUID, MaxLength } from 'class-validator';
+
+import { Optional } from '../common/http/optional';
 
 import { IsDisplayName } from '../common/http/is-display-name';
 import { PaginationQueryDto } from '../common/http/pagination';
@@ -34,7 +36,7 @@ export class CreateAlertDestinationDto {
   url!: string;
 
   @ApiProperty({ required: false, default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 }
@@ -66,12 +68,12 @@ export class AlertDestinationWithSecretDto extends AlertDestinationDto {
 
 export class AlertsQueryDto extends PaginationQueryDto {
   @ApiProperty({ required: false, format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   subscriberId?: string;
 
   @ApiProperty({ required: false, enum: ALERT_KINDS })
-  @IsOptional()
+  @Optional()
   @IsIn(ALERT_KINDS)
   kind?: AlertKind;
 }

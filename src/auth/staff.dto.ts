@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
+import { Optional } from '../common/http/optional';
+
 import { IsDisplayName } from '../common/http/is-display-name';
 import type { KeyDisposal } from './api-keys.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-hasher';
@@ -31,19 +33,19 @@ export class CreateStaffDto implements CreateStaffInput {
 
 export class UpdateStaffDto implements UpdateStaffInput {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({ enum: STAFF_ROLES, description: 'Demoting ends the user’s sessions' })
-  @IsOptional()
+  @Optional()
   @IsIn(STAFF_ROLES)
   role?: StaffRole;
 
   @ApiPropertyOptional({ description: 'Disabling ends the user’s sessions; sign-in is refused' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   disabled?: boolean;
 
@@ -53,7 +55,7 @@ export class UpdateStaffDto implements UpdateStaffInput {
     format: 'password',
     description: 'A new password; ends the user’s sessions',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)
   password?: string;

@@ -141,11 +141,12 @@ export class CompanyTokensService {
   mispUserCompanies(): Promise<VendorUserCompany[]> {
     return this.asMispUser((session) =>
       collectPages(
-        this.client.paginate<VendorUserCompany>('userCompanies', {
-          lane: MISP_LANE,
-          token: session.accessToken,
-          params: { userId: session.userId },
-        }),
+        this.client.paginate<VendorUserCompany>(
+          'userCompanies',
+          { lane: MISP_LANE, token: session.accessToken, params: { userId: session.userId } },
+          // Read in full like the MiSP lists (src/relationships/misp-vendor.service.ts FULL_LIST_PAGE_SIZE).
+          { pageSize: 1000 },
+        ),
       ),
     );
   }

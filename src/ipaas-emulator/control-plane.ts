@@ -104,6 +104,10 @@ export function buildControlRouter(core: EmulatorCore): ControlRouter {
     control.mintCompanyToken(p.companyId ?? '', typeof b.userId === 'number' ? b.userId : undefined),
   );
   on('GET', '/subscribers', () => control.subscriberCompanyIds());
+  on('DELETE', '/subscribers/:companyId', (_b, p) => {
+    control.endRelationship(p.companyId ?? '');
+    return { ok: true };
+  });
   on('POST', '/subscriber-requests', (b) =>
     control.createSubscriberRequest({
       companyName: typeof b.companyName === 'string' ? b.companyName : undefined,

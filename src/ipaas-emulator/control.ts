@@ -92,6 +92,8 @@ export interface EmulatorControl {
   findUser(email: string): UserInfo | null;
   /** Companies the demo MiSP currently serves, in relationship order. */
   subscriberCompanyIds(): string[];
+  /** The demo MiSP's relationship with the company ends at the vendor (as if removed outside Tenantry). */
+  endRelationship(companyId: string): void;
 }
 
 export class EmulatorControlImpl implements EmulatorControl {
@@ -285,6 +287,14 @@ export class EmulatorControlImpl implements EmulatorControl {
   subscriberCompanyIds(): string[] {
     const s = this.core.state;
     return s.mispCompanyId ? s.subscribersOf(s.mispCompanyId).map((x) => x.company.id) : [];
+  }
+
+  endRelationship(companyId: string): void {
+    const s = this.core.state;
+    if (!s.mispCompanyId) {
+      throw new Error('no demo MiSP is seeded');
+    }
+    s.removeSubscriber(s.mispCompanyId, companyId);
   }
 }
 

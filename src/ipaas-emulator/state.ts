@@ -699,6 +699,17 @@ export class EmulatorState {
 
   // ---------------------------------------------------------------- access
 
+  /** Active role shares of the pair (MiSP/Subscribers reports the count). */
+  activeShareCount(mispId: string, subscriberId: string): number {
+    let count = 0;
+    for (const id of this.sharesByPair.get(`${mispId}|${subscriberId}`) ?? []) {
+      if (this.roleShares.get(id)?.status === 'active') {
+        count += 1;
+      }
+    }
+    return count;
+  }
+
   private shareActiveFor(mispId: string, subscriberId: string, roleIds: Set<number>): boolean {
     const ids = this.sharesByPair.get(`${mispId}|${subscriberId}`);
     if (!ids) {

@@ -1,4 +1,5 @@
-import { kindForStatus, vendorErrorFromResponse, vendorMessage } from './vendor-error';
+import { ERROR_CATALOG } from '../common/errors/error-code';
+import { kindForStatus, VendorError, vendorErrorFromResponse, vendorMessage } from './vendor-error';
 
 describe('vendor error classification', () => {
   it.each([
@@ -47,5 +48,41 @@ describe('vendor error classification', () => {
     expect(problem.options.extensions).toMatchObject({
       vendor: { kind: 'rate_limited_volume', status: 429 },
     });
+  });
+
+  // A vendor 4xx is an answer about the request: it must not read as an outage (502/503 page on-call).
+  it.each([
+    [400, 'VENDOR_REJECTED', 422, 'VALD-1008 companyId is not in the correct format.'],
+    [403, 'VENDOR_REJECTED', 422, 'AUTZ-1002 permission'],
+    [404, 'VENDOR_NOT_FOUND', 404, 'NFND-1005 Subscriber company was not found'],
+    [409, 'VENDOR_CONFLICT', 409, 'BIZL-1006 must be unique'],
+    [422, 'VENDOR_REJECTED', 422, 'VALD-1020 out of range'],
+    [401, 'VENDOR_CREDENTIAL_REJECTED', 422, 'AUTH-1002 token expired'],
+    [500, 'VENDOR_UNAVAILABLE', 503, 'INTL-1001 error'],
+    [503, 'VENDOR_UNAVAILABLE', 503, ''],
+  ] as const)(
+    'should answer a vendor %i as %s (%i) with the vendor code and message',
+    (status, code, httpStatus, body) => {
+      const problem = vendorErrorFromResponse({
+        status,
+        body,
+        statusText: 'Reason',
+        operation: 'op',
+      }).toAppError();
+      expect(problem.code).toBe(code);
+      expect(ERROR_CATALOG[problem.code].status).toBe(httpStatus);
+      if (body !== '') {
+        expect(problem.detail).toBe(`iPaaS.com: ${body}`);
+      }
+      expect(problem.options.extensions).toMatchObject({ vendor: { status, operation: 'op' } });
+    },
+  );
+
+  it('should keep 502/503 for faults: network, timeout, open circuit and unusable answers', () => {
+    const statusOf = (error: VendorError): number => ERROR_CATALOG[error.toAppError().code].status;
+    expect(statusOf(new VendorError('network', 'ECONNRESET'))).toBe(503);
+    expect(statusOf(new VendorError('timeout', 'timed out'))).toBe(503);
+    expect(statusOf(new VendorError('circuit_open', 'open'))).toBe(503);
+    expect(statusOf(new VendorError('protocol', 'Pagination exceeded 1000 pages'))).toBe(502);
   });
 });

@@ -19,12 +19,18 @@ export type VendorErrorKind =
   | 'protocol'
   | 'circuit_open';
 
+/**
+ * The problem a Tenantry caller gets for each kind. A vendor 4xx is an answer about the request (unknown
+ * company, invalid value, duplicate) and maps to a 4xx; only vendor faults map to 502/503, which read as an
+ * outage. Retry decisions never use these codes: the provisioning ledger classifies by kind
+ * (src/provisioning/ledger/item-failures.ts).
+ */
 const APP_CODE_BY_KIND: Record<VendorErrorKind, ErrorCode> = {
   auth: ErrorCode.VENDOR_CREDENTIAL_REJECTED,
-  forbidden: ErrorCode.VENDOR_ERROR,
-  validation: ErrorCode.VENDOR_ERROR,
-  not_found: ErrorCode.VENDOR_ERROR,
-  conflict: ErrorCode.VENDOR_ERROR,
+  forbidden: ErrorCode.VENDOR_REJECTED,
+  validation: ErrorCode.VENDOR_REJECTED,
+  not_found: ErrorCode.VENDOR_NOT_FOUND,
+  conflict: ErrorCode.VENDOR_CONFLICT,
   rate_limited_volume: ErrorCode.VENDOR_RATE_LIMITED,
   rate_limited_monthly: ErrorCode.VENDOR_QUOTA_EXHAUSTED,
   server: ErrorCode.VENDOR_UNAVAILABLE,

@@ -6,6 +6,13 @@ import { collectPages } from '../ipaas/paginate';
 import type { VendorOperation } from '../ipaas/vendor-endpoints';
 import { VendorError } from '../ipaas/vendor-error';
 
+/**
+ * Page size of lists read in full (the MiSP listing of a sync or a registration check, the health sweep's
+ * subscriber list): a 10,000-subscriber MiSP is a few dozen calls instead of hundreds. A vendor that serves
+ * fewer per page is followed by its X-Pagination all the same.
+ */
+export const FULL_LIST_PAGE_SIZE = 1000;
+
 export type MispCall<T> = Omit<VendorCall<T>, 'lane' | 'token' | 'subscriberId'>;
 
 /**
@@ -23,10 +30,16 @@ export class MispVendorService {
     return this.withToken((token) => this.client.call<T>(operation, { ...request, lane: MISP_LANE, token }));
   }
 
-  /** Every item of a paged MiSP list. */
+  /** Every item of a paged MiSP list, read in pages of FULL_LIST_PAGE_SIZE. */
   list<T>(operation: VendorOperation, query?: MispCall<T[]>['query']): Promise<T[]> {
     return this.withToken((token) =>
-      collectPages(this.client.paginate<T>(operation, { lane: MISP_LANE, token, query })),
+      collectPages(
+        this.client.paginate<T>(
+          operation,
+          { lane: MISP_LANE, token, query },
+          { pageSize: FULL_LIST_PAGE_SIZE },
+        ),
+      ),
     );
   }
 

@@ -1,23 +1,44 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { AuditAction } from '../audit/audit-action.decorator';
 import { Roles } from '../auth/auth.decorators';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
-import { SubscriberResponseDto } from '../subscribers/subscriber.dto';
+import { CreateSubscriberDto, SubscriberResponseDto } from '../subscribers/subscriber.dto';
 import { RoleShareRequestDto, SyncResultDto } from './relationships.dto';
+import { CompanyRegistration } from './company-registration';
 import { RelationshipsService } from './relationships.service';
 
 /**
  * The MiSP relationship lifecycle at iPaaS.com: requested → approved → role_share_pending → active →
- * offboarded, plus local suspend/resume. Each operation answers with the updated subscriber. Vendor faults
- * answer 502/503 (VENDOR_*) and leave the subscriber as it was.
+ * offboarded, plus local suspend/resume. Each operation answers with the updated subscriber. Vendor answers
+ * about the request are 4xx (VENDOR_REJECTED, VENDOR_NOT_FOUND, VENDOR_CONFLICT), vendor faults 502/503
+ * (VENDOR_ERROR, VENDOR_UNAVAILABLE); either way the subscriber stays as it was.
  */
 @ApiTags('subscribers')
 @Controller('subscribers')
 @Roles('operator')
 export class RelationshipsController {
-  constructor(private readonly relationships: RelationshipsService) {}
+  constructor(
+    private readonly relationships: RelationshipsService,
+    private readonly registration: CompanyRegistration,
+  ) {}
+
+  @Post()
+  @AuditAction('subscriber.create')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Register a company iPaaS.com lists for the MiSP (served, or with a request to the MiSP)',
+    description:
+      'The company starts in the status iPaaS.com gives it (requested, approved, role_share_pending, active). ' +
+      'An id iPaaS.com does not list is refused (422 SUBSCRIBER_UNKNOWN_AT_VENDOR, nothing stored); when ' +
+      'iPaaS.com cannot be asked, the company is stored `unverified` (no vendor calls) until the next sync.',
+  })
+  @ApiCreatedResponse({ type: SubscriberResponseDto })
+  @ApiProblemResponses(409, 422)
+  create(@Body() body: CreateSubscriberDto): Promise<SubscriberResponseDto> {
+    return this.registration.register(body);
+  }
 
   @Post('sync')
   @AuditAction('subscriber.sync')

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+
+import { Optional } from '../common/http/optional';
 
 export class RoleShareRequestDto {
   @ApiPropertyOptional({
@@ -7,13 +9,13 @@ export class RoleShareRequestDto {
     example: 7,
     minimum: 1,
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   roleId?: number;
 
   @ApiPropertyOptional({ maxLength: 500, example: 'Managed integrations by our support team' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(500)
   purpose?: string;
@@ -23,7 +25,7 @@ export class RoleShareRequestDto {
     maximum: 3650,
     description: 'How long the share lasts; none: open-ended',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(3650)
@@ -49,7 +51,8 @@ export class SyncResultDto {
   updated!: number;
 
   @ApiProperty({
-    description: 'Companies known from an earlier sync that iPaaS.com no longer lists (now offboarded)',
+    description:
+      'Registered companies iPaaS.com does not list (now offboarded, however they were registered)',
   })
   gone!: number;
 

@@ -3,7 +3,6 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 
 import { CompanyTokensService } from '../company-context/company-tokens.service';
 import { CompanyVendorService } from '../company-context/company-vendor.service';
-import { hasDesignation } from '../company-context/vendor-wire.types';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { DomainEvents } from '../common/events/domain-events';
@@ -17,15 +16,11 @@ import {
   SubscribersService,
   type SubscriberView,
 } from '../subscribers/subscribers.service';
+import { MispListing } from './misp-listing';
 import { MispVendorService } from './misp-vendor.service';
-import {
-  isVendorMispSubscriber,
-  isVendorRoleShare,
-  isVendorSubscriberRequest,
-  type VendorRoleShare,
-} from './misp-wire.types';
+import { isVendorRoleShare, type VendorRoleShare } from './misp-wire.types';
 import type { RoleShareRequestDto, SyncResultDto } from './relationships.dto';
-import { DENIED_REASON, planSync, type VendorSnapshot } from './sync-plan';
+import { DENIED_REASON, planSync } from './sync-plan';
 
 const ROLE_SHARE_FROM: readonly SubscriberStatus[] = ['approved', 'role_share_pending', 'active'];
 // A pending request is ended with deny, not offboard: removing a relationship that does not exist yet would
@@ -36,10 +31,26 @@ const OFFBOARD_FROM: readonly SubscriberStatus[] = [
   'active',
   'suspended',
   'error',
+  'unverified',
 ];
 const OFFBOARDED_BY_STAFF = 'offboarded by staff';
 // Beyond this many written rows a sync answers with counts only.
 const MAX_REPORTED_IDS = 1000;
+
+/**
+ * True when iPaaS.com's answer to removing the subscriber says there is nothing to remove: "not found by
+ * id" (404 with a vendor code), or VALD-1008 "id in the wrong format for the collection" (the company id is
+ * the only thing the call names, so no company has it: a row registered before registrations were checked).
+ * A 404 without a code is a missing route (these paths are provisional) and must not pass for a removal.
+ */
+function vendorSaysNoSuchRelationship(error: unknown): boolean {
+  if (!(error instanceof VendorError) || error.details.vendorCode === undefined) {
+    return false;
+  }
+  return (
+    error.kind === 'not_found' || (error.kind === 'validation' && error.details.vendorCode === 'VALD-1008')
+  );
+}
 
 /**
  * The MiSP relationship with each subscriber, driven from Tenantry: sync the registry with iPaaS.com, approve
@@ -54,6 +65,7 @@ export class RelationshipsService {
   constructor(
     private readonly subscribers: SubscribersService,
     private readonly misp: MispVendorService,
+    private readonly listing: MispListing,
     private readonly tokens: CompanyTokensService,
     private readonly companyVendor: CompanyVendorService,
     private readonly credentials: CredentialsService,
@@ -74,7 +86,7 @@ export class RelationshipsService {
       // The registry is read before the vendor: a staff action landing in between then fails the status
       // check of the write (its row is left alone) instead of being overwritten with an older vendor view.
       const local = await this.subscribers.listAll();
-      const plan = planSync(await this.readVendor(), local);
+      const plan = planSync(await this.listing.read(), local);
       const { addedIds, changedIds } =
         plan.added.length + plan.updated.length + plan.gone.length === 0
           ? { addedIds: [], changedIds: new Set<string>() }
@@ -190,22 +202,6 @@ export class RelationshipsService {
     });
   }
 
-  /** All four lists in full; items that do not look like the vendor's shapes are left out. */
-  private async readVendor(): Promise<VendorSnapshot> {
-    const [requests, roleShares, subscribers, companies] = await Promise.all([
-      this.misp.list<unknown>('mispSubscriberRequests'),
-      this.misp.list<unknown>('mispRoleShares'),
-      this.misp.list<unknown>('mispSubscribers'),
-      this.tokens.mispUserCompanies(),
-    ]);
-    return {
-      requests: requests.filter(isVendorSubscriberRequest),
-      roleShares: roleShares.filter(isVendorRoleShare),
-      subscribers: subscribers.filter(isVendorMispSubscriber),
-      accessible: companies.filter((company) => hasDesignation(company, 'Subscriber')),
-    };
-  }
-
   private pendingRequestId(subscriber: Subscriber, operation: string): number {
     SubscribersService.requireStatus(subscriber, ['requested'], operation);
     if (subscriber.vendorRequestId === null) {
@@ -221,13 +217,14 @@ export class RelationshipsService {
     try {
       await this.misp.call('removeSubscriber', { params: { companyId: subscriber.ipaasCompanyId } });
     } catch (error) {
-      // "Not found by id" (a vendor error code) means the relationship is already gone. A 404 without a code
-      // is a missing route (these paths are provisional) and must not pass for a removal.
-      const alreadyGone =
-        error instanceof VendorError && error.kind === 'not_found' && error.details.vendorCode !== undefined;
-      if (!alreadyGone) {
+      // Not found means gone already, so every row can be retired (and then deleted).
+      if (!vendorSaysNoSuchRelationship(error)) {
         throw error;
       }
+      this.logger.info(
+        { subscriberId: subscriber.id, vendorCode: (error as VendorError).details.vendorCode },
+        'iPaaS.com has no relationship with the company: offboarded locally',
+      );
     }
   }
 

@@ -1,6 +1,13 @@
 import type { VendorUserCompany } from '../company-context/vendor-wire.types';
 import type { VendorMispSubscriber, VendorRoleShare, VendorSubscriberRequest } from './misp-wire.types';
-import { DENIED_REASON, GONE_REASON, type LocalSubscriber, planSync, type VendorSnapshot } from './sync-plan';
+import {
+  DENIED_REASON,
+  GONE_REASON,
+  type LocalSubscriber,
+  planSync,
+  VendorDirectory,
+  type VendorSnapshot,
+} from './sync-plan';
 
 const A = 'aaaaaaaa-0000-4000-8000-000000000001';
 const B = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -155,12 +162,49 @@ describe('planSync', () => {
     expect(plan.unchanged).toBe(0);
   });
 
-  it('leaves alone companies registered by hand and never listed, and those already offboarded', () => {
+  it('marks gone a company registered by hand that iPaaS.com does not list, and leaves offboarded ones', () => {
     const plan = planSync(vendor({}), [
       local(A, { syncedAt: null }),
       local(B, { status: 'offboarded', statusReason: 'offboarded by staff' }),
     ]);
-    expect(plan).toEqual({ added: [], updated: [], gone: [], unchanged: 0 });
+    expect(plan).toEqual({
+      added: [],
+      updated: [],
+      gone: [
+        {
+          id: 'local-a',
+          previousStatus: 'active',
+          fields: {
+            name: 'Company a',
+            status: 'offboarded',
+            statusReason: GONE_REASON,
+            vendorRequestId: null,
+          },
+        },
+      ],
+      unchanged: 0,
+    });
+  });
+
+  it('verifies an unverified row: the vendor status when listed, gone when not', () => {
+    const plan = planSync(vendor({ requests: [request(3, A, 'pending')] }), [
+      local(A, { status: 'unverified', statusReason: 'not verified', syncedAt: null }),
+      local(B, { status: 'unverified', statusReason: 'not verified', syncedAt: null }),
+    ]);
+    expect(plan.updated).toEqual([
+      {
+        id: 'local-a',
+        previousStatus: 'unverified',
+        fields: { name: 'Company a', status: 'requested', statusReason: null, vendorRequestId: 3 },
+      },
+    ]);
+    expect(plan.gone).toEqual([
+      {
+        id: 'local-b',
+        previousStatus: 'unverified',
+        fields: { name: 'Company b', status: 'offboarded', statusReason: GONE_REASON, vendorRequestId: null },
+      },
+    ]);
   });
 
   it('marks a row seen for the first time by a sync even when its fields already agree', () => {
@@ -218,5 +262,22 @@ describe('planSync', () => {
     );
     expect(plan.added).toHaveLength(1);
     expect(plan.added[0]?.name).toHaveLength(200);
+  });
+});
+
+describe('VendorDirectory', () => {
+  it('lists companies the MiSP serves or has a request from, not denied-only or unknown ones', () => {
+    const directory = new VendorDirectory(
+      vendor({
+        requests: [request(1, A, 'pending'), request(2, C, 'denied')],
+        subscribers: [served(B, 'Bravo', 1)],
+      }),
+    );
+    expect(directory.lists(A)).toBe(true);
+    expect(directory.lists(B.toUpperCase())).toBe(true);
+    expect(directory.fieldsOf(B)).toMatchObject({ name: 'Bravo', status: 'active' });
+    expect(directory.lists(C)).toBe(false);
+    expect(directory.lists('acme-co')).toBe(false);
+    expect(directory.fieldsOf('acme-co')).toBeUndefined();
   });
 });

@@ -31,7 +31,7 @@ export type LocalSubscriber = Pick<
 export interface SyncPlan {
   added: (SyncedFields & { ipaasCompanyId: string })[];
   updated: SyncUpdate[];
-  /** Known from an earlier sync, no longer listed: offboarded with GONE_REASON. */
+  /** In the registry, not listed by the vendor: offboarded with GONE_REASON. */
   gone: SyncUpdate[];
   unchanged: number;
 }
@@ -163,26 +163,58 @@ function sameFields(local: LocalSubscriber, fields: SyncedFields): boolean {
   );
 }
 
+/** Where iPaaS.com says the relationship with each company it lists stands (the sync's own reading). */
+export class VendorDirectory {
+  private readonly byCompany = new Map<string, { companyId: string; fields: SyncedFields }>();
+
+  constructor(vendor: VendorSnapshot) {
+    for (const [key, companyFacts] of gatherFacts(vendor)) {
+      const fields = vendorFields(companyFacts);
+      if (fields !== undefined) {
+        this.byCompany.set(key, { companyId: companyFacts.companyId, fields });
+      }
+    }
+  }
+
+  /** The vendor's view of the company (ids compare case-insensitively); undefined when it is not listed. */
+  fieldsOf(companyId: string): SyncedFields | undefined {
+    return this.byCompany.get(companyId.toLowerCase())?.fields;
+  }
+
+  /**
+   * True when the MiSP serves the company or has a request from it (in any stage up to active); a company
+   * whose only request was denied, or that is not listed at all, cannot be registered.
+   */
+  lists(companyId: string): boolean {
+    const fields = this.fieldsOf(companyId);
+    return fields !== undefined && fields.status !== 'offboarded';
+  }
+
+  entries(): IterableIterator<[string, { companyId: string; fields: SyncedFields }]> {
+    return this.byCompany.entries();
+  }
+}
+
 /**
  * The sync as a pure function: compares what iPaaS.com lists with the registry and says what to write. A row
  * whose fields already agree (and that a sync has seen before) is left alone, so a repeated sync writes nothing.
- * Companies registered by hand and never listed are not the sync's business; neither are denied requests of
- * companies Tenantry never knew.
+ * Every row the vendor does not list is gone, registered by hand, by a job or by a webhook included (an
+ * `unverified` row that iPaaS.com never listed ends here too); denied requests of companies Tenantry never knew
+ * are not the sync's business.
  */
-export function planSync(vendor: VendorSnapshot, local: readonly LocalSubscriber[]): SyncPlan {
+export function planSync(
+  vendor: VendorSnapshot | VendorDirectory,
+  local: readonly LocalSubscriber[],
+): SyncPlan {
   const plan: SyncPlan = { added: [], updated: [], gone: [], unchanged: 0 };
-  const facts = gatherFacts(vendor);
+  const directory = vendor instanceof VendorDirectory ? vendor : new VendorDirectory(vendor);
   const listed = new Set<string>();
   const byCompany = new Map(local.map((row) => [row.ipaasCompanyId.toLowerCase(), row]));
-  for (const [key, companyFacts] of facts) {
-    const fields = vendorFields(companyFacts);
-    if (fields === undefined) {
-      continue;
-    }
+  for (const [key, { companyId, fields }] of directory.entries()) {
     const row = byCompany.get(key);
     if (row === undefined) {
       if (fields.status !== 'offboarded') {
-        plan.added.push({ ipaasCompanyId: companyFacts.companyId, ...fields });
+        plan.added.push({ ipaasCompanyId: companyId, ...fields });
       }
       continue;
     }
@@ -195,7 +227,7 @@ export function planSync(vendor: VendorSnapshot, local: readonly LocalSubscriber
     }
   }
   for (const row of local) {
-    if (!listed.has(row.id) && row.syncedAt !== null && row.status !== 'offboarded') {
+    if (!listed.has(row.id) && row.status !== 'offboarded') {
       plan.gone.push({
         id: row.id,
         previousStatus: row.status,

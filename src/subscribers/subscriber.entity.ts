@@ -11,6 +11,8 @@ export const SUBSCRIBER_STATUSES = [
   'suspended',
   'offboarded',
   'error',
+  // Registered while iPaaS.com could not be asked (down, no MiSP login): not workable until a sync verifies it.
+  'unverified',
 ] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 

@@ -8,41 +8,25 @@ import {
   Param,
   ParseUUIDPipe,
   Patch,
-  Post,
   Query,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
 import { AuditAction } from '../audit/audit-action.decorator';
 import { Roles } from '../auth/auth.decorators';
 import { ApiProblemResponses } from '../common/http/api-problem.decorator';
 import { ApiPaginatedResponse, type Page } from '../common/http/pagination';
-import {
-  CreateSubscriberDto,
-  ListSubscribersQueryDto,
-  SubscriberResponseDto,
-  UpdateSubscriberDto,
-} from './subscriber.dto';
+import { ListSubscribersQueryDto, SubscriberResponseDto, UpdateSubscriberDto } from './subscriber.dto';
 import { SubscribersService } from './subscribers.service';
 
-/** The registry. Relationship operations (sync, approve, offboard, …) are in src/relationships. */
+/**
+ * The registry. Registration (POST /v1/subscribers, checked at iPaaS.com) and the relationship operations
+ * (sync, approve, offboard, …) are in src/relationships.
+ */
 @ApiTags('subscribers')
 @Controller('subscribers')
 export class SubscribersController {
   constructor(private readonly subscribers: SubscribersService) {}
-
-  @Post()
-  @Roles('operator')
-  @AuditAction('subscriber.create')
-  @HttpCode(HttpStatus.CREATED)
-  @ApiCreatedResponse({
-    type: SubscriberResponseDto,
-    description: 'Registered as active (a company the MiSP already serves)',
-  })
-  @ApiProblemResponses(409)
-  create(@Body() body: CreateSubscriberDto): Promise<SubscriberResponseDto> {
-    return this.subscribers.create(body);
-  }
 
   @Get()
   @Roles('viewer')

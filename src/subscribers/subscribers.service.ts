@@ -88,8 +88,12 @@ export interface StatusChange {
   vendorRequestId?: number | null;
 }
 
-/** Suspended and offboarded companies get no vendor calls at all. */
-const HALTED_STATUSES: ReadonlySet<SubscriberStatus> = new Set(['suspended', 'offboarded']);
+/** Suspended, offboarded and unverified companies get no vendor calls at all. */
+const HALTED_STATUSES: ReadonlySet<SubscriberStatus> = new Set(['suspended', 'offboarded', 'unverified']);
+const HALTED_UNTIL: Partial<Record<SubscriberStatus, string>> = {
+  suspended: ' until it is resumed',
+  unverified: ' until a sync (POST /v1/subscribers/sync) has verified it at iPaaS.com',
+};
 
 function toSubscriber(entity: SubscriberEntity): Subscriber {
   return {
@@ -144,8 +148,14 @@ export class SubscribersService {
     }
   }
 
-  /** Manual registration of a company the MiSP already serves: it starts active. */
-  async create(input: CreateSubscriberInput): Promise<SubscriberView> {
+  /**
+   * Stores a new registry row, in the relationship status `relationship` gives (active by default). The
+   * vendor check of a registration is CompanyRegistration's (src/relationships); this is only the write.
+   */
+  async create(
+    input: CreateSubscriberInput,
+    relationship: Partial<Pick<SubscriberEntity, 'status' | 'statusReason' | 'vendorRequestId'>> = {},
+  ): Promise<SubscriberView> {
     await this.refuseTaken(input);
     const now = this.clock.now();
     const entity = newSubscriberRow(this.ids.newId(), now, {
@@ -153,6 +163,7 @@ export class SubscribersService {
       name: input.name,
       externalRef: input.externalRef ?? null,
       notes: input.notes ?? null,
+      ...relationship,
     });
     if (!(await this.subscribers.insert(entity, normalizeTags(input.tags ?? [])))) {
       // A concurrent request took a unique value between the check and the insert.
@@ -298,13 +309,16 @@ export class SubscribersService {
     }
   }
 
-  /** Throws SUBSCRIBER_INACTIVE for a suspended or offboarded subscriber (no vendor call may be made). */
+  /**
+   * Throws SUBSCRIBER_INACTIVE for a suspended, offboarded or unverified subscriber (no vendor call may be
+   * made; a provisioning item is skipped with that reason).
+   */
   static refuseWhenHalted(subscriber: Pick<Subscriber, 'id' | 'status'>): void {
     if (HALTED_STATUSES.has(subscriber.status)) {
       throw new AppError(
         ErrorCode.SUBSCRIBER_INACTIVE,
         `Subscriber ${subscriber.id} is ${subscriber.status}; no iPaaS.com calls are made for it` +
-          (subscriber.status === 'suspended' ? ' until it is resumed' : ''),
+          (HALTED_UNTIL[subscriber.status] ?? ''),
         { extensions: { subscriberStatus: subscriber.status } },
       );
     }
@@ -320,7 +334,7 @@ export class SubscribersService {
   }
 
   /** 409 CONFLICT naming the field when the company id or external reference belongs to a subscriber. */
-  private async refuseTaken(input: { ipaasCompanyId?: string; externalRef?: string | null }): Promise<void> {
+  async refuseTaken(input: { ipaasCompanyId?: string; externalRef?: string | null }): Promise<void> {
     if (
       input.ipaasCompanyId !== undefined &&
       (await this.subscribers.findByCompanyId(input.ipaasCompanyId))

@@ -63,6 +63,9 @@ export class WebhookDispatcher {
       processedAt: null,
       replays: 0,
     };
+    if (mapped.rule.action === 'onboard') {
+      await this.jobs.refuseUnknownCompany(mapped);
+    }
     if (!JOB_ACTIONS.includes(mapped.rule.action)) {
       event.subscriberId = (await this.jobs.registered(mapped)).id;
       await this.transactions.run((manager) => this.repository.insertEvent(manager, event));
@@ -82,7 +85,11 @@ export class WebhookDispatcher {
     try {
       outcome = await this.jobs.submit(source, mapped, jobKeyOf(event));
     } catch (error) {
-      if (error instanceof AppError && error.code === ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE) {
+      if (
+        error instanceof AppError &&
+        (error.code === ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE ||
+          error.code === ErrorCode.SUBSCRIBER_UNKNOWN_AT_VENDOR)
+      ) {
         // Refused like any unusable payload: nothing stays stored.
         await this.repository.deleteEvent(event.id);
       }

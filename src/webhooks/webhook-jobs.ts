@@ -5,6 +5,7 @@ import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
 import { Clock } from '../common/time/clock';
 import type { CreateJobDto, JobResponseDto } from '../provisioning/jobs/jobs.dto';
+import { CompanyRegistration, unknownCompanyMessage } from '../relationships/company-registration';
 import { JobsService } from '../provisioning/jobs/jobs.service';
 import { type Subscriber, SubscribersService } from '../subscribers/subscribers.service';
 import type { WebhookEventEntity } from './webhook-event.entity';
@@ -25,6 +26,12 @@ function sourcePrincipal(source: WebhookSourceEntity): Principal {
 
 export function unusable(detail: string, errors?: { field: string; message: string }[]): AppError {
   return new AppError(ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE, detail, errors === undefined ? {} : { errors });
+}
+
+function unknownAtVendor(ipaasCompanyId: string): AppError {
+  return new AppError(ErrorCode.SUBSCRIBER_UNKNOWN_AT_VENDOR, unknownCompanyMessage(ipaasCompanyId), {
+    extensions: { ipaasCompanyId },
+  });
 }
 
 const MAX_ERROR_LENGTH = 500;
@@ -50,6 +57,7 @@ export class WebhookJobs {
   constructor(
     private readonly jobs: JobsService,
     private readonly subscribers: SubscribersService,
+    private readonly registration: CompanyRegistration,
     private readonly clock: Clock,
   ) {}
 
@@ -74,6 +82,9 @@ export class WebhookJobs {
       .submit(request, sourcePrincipal(source), idempotencyKey)
       .catch((error: unknown) => {
         if (error instanceof AppError && error.code === ErrorCode.VALIDATION_FAILED) {
+          if (error.options.extensions?.unknownAtVendor !== undefined) {
+            throw unknownAtVendor(ipaasCompanyId);
+          }
           throw unusable('The provisioning job for this event is not valid', error.options.errors);
         }
         throw error;
@@ -90,6 +101,22 @@ export class WebhookJobs {
       subscriberId: subscriber.id,
       processedAt: this.clock.now(),
     };
+  }
+
+  /**
+   * An onboard of a company not registered yet is refused with 422 SUBSCRIBER_UNKNOWN_AT_VENDOR when
+   * iPaaS.com does not list it for the MiSP. Called before anything is stored (the job's own check then
+   * reuses this reading), so the sender's retry of the same delivery is judged afresh.
+   */
+  async refuseUnknownCompany(mapped: MappedEvent): Promise<void> {
+    const { ipaasCompanyId } = mapped.subscriber;
+    if ((await this.subscribers.findByCompanyId(ipaasCompanyId)) !== null) {
+      return;
+    }
+    const check = await this.registration.check([ipaasCompanyId]);
+    if (check.fieldsOf(ipaasCompanyId) === undefined) {
+      throw unknownAtVendor(ipaasCompanyId);
+    }
   }
 
   /** The registered subscriber of the event's company (offboard, health checks and re-applies need one). */

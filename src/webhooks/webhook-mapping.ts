@@ -4,6 +4,8 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
 import type { FieldProblem } from '../common/errors/app-error';
+import { hasBadText } from '../common/http/json-shape';
+import { isReservedKey, reservedKeyMessage } from '../common/reserved-keys';
 import { JobRowDto } from '../provisioning/jobs/jobs.dto';
 import type { WebhookRule } from './webhook.types';
 
@@ -42,13 +44,16 @@ export function valueAt(payload: unknown, path: string): unknown {
   return current;
 }
 
-/** A string, or a finite number as text (ids are often numeric); anything else is not usable. */
+/**
+ * A string, or a finite number as text (ids are often numeric); anything else is not usable, nor is a string
+ * holding U+0000 or a lone surrogate (no Tenantry value can, see src/common/http/json-shape.ts).
+ */
 function textAt(payload: unknown, path: string): string | undefined {
   const value = valueAt(payload, path);
   if (typeof value === 'number' && Number.isFinite(value)) {
     return String(value);
   }
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' && !hasBadText(value) ? value : undefined;
 }
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
@@ -95,6 +100,11 @@ export function mapEvent(
     if (path === undefined) {
       return undefined;
     }
+    const raw = valueAt(payload, path);
+    if (typeof raw === 'string' && hasBadText(raw)) {
+      problems.push({ field: path, message: 'must not contain U+0000 or lone surrogates' });
+      return undefined;
+    }
     const value = textAt(payload, path);
     if (value === undefined && required) {
       problems.push({ field: path, message: 'is missing or not a string or number' });
@@ -107,6 +117,11 @@ export function mapEvent(
   const vars: Record<string, string> = {};
   const hasDefault = defaulted.get(rule.templateId ?? '') ?? new Set<string>();
   for (const [variable, path] of Object.entries(rule.vars ?? {})) {
+    if (isReservedKey(variable)) {
+      // Only a rule stored before such names were refused can hold one; a lookup would find the inherited member.
+      problems.push({ field: `vars.${variable}`, message: reservedKeyMessage(variable) });
+      continue;
+    }
     const value = read(path, !hasDefault.has(variable));
     if (value !== undefined) {
       vars[variable] = value;

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-code';
+import { hasBadText, jsonShapeError, jsonShapeProblems } from '../common/http/json-shape';
 import { Clock } from '../common/time/clock';
 import { isUniqueViolation } from '../database/unique-violation';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -20,6 +21,12 @@ import { WebhooksRepository } from './webhooks.repository';
 const MAX_WEBHOOK_ID_LENGTH = 255;
 const FIRST_OUTCOME_WAIT_MS = 2000;
 const FIRST_OUTCOME_POLL_MS = 25;
+/** Refusals of a verified delivery for what it says: nothing is stored, the sender sees a 4xx. */
+const UNUSABLE_CODES: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE,
+  ErrorCode.BODY_TOO_DEEP,
+  ErrorCode.SUBSCRIBER_UNKNOWN_AT_VENDOR,
+]);
 
 export interface Receipt {
   /** 202 for a new event, 200 for a duplicate (the first delivery's outcome). */
@@ -88,6 +95,11 @@ export class WebhookReceiverService {
       if (parsed === null) {
         throw unusable('The body is not UTF-8 JSON');
       }
+      // The same depth cap as every parsed body (the JSON parsers never see these raw bytes).
+      const tooDeep = jsonShapeError(jsonShapeProblems(parsed.payload, { keysAndStrings: false }));
+      if (tooDeep !== undefined) {
+        throw tooDeep;
+      }
       webhookId = this.webhookIdOf(headers, source, parsed.payload);
       const mapping = mapEvent(parsed.payload, source.entity.eventTypeField, source.rules, source.defaulted);
       if (!('mapped' in mapping)) {
@@ -122,7 +134,7 @@ export class WebhookReceiverService {
       });
       return { status: 202, body: receiptOf(event) };
     } catch (error) {
-      if (error instanceof AppError && error.code === ErrorCode.WEBHOOK_PAYLOAD_UNUSABLE) {
+      if (error instanceof AppError && UNUSABLE_CODES.has(error.code)) {
         outcome('unusable');
         throw error;
       }
@@ -176,7 +188,7 @@ export class WebhookReceiverService {
     const id =
       fromHeader ??
       (typeof fromPayload === 'string' || typeof fromPayload === 'number' ? String(fromPayload) : '');
-    if (id.length === 0 || id.length > MAX_WEBHOOK_ID_LENGTH) {
+    if (id.length === 0 || id.length > MAX_WEBHOOK_ID_LENGTH || hasBadText(id)) {
       throw unusable(`The delivery id is missing or longer than ${MAX_WEBHOOK_ID_LENGTH} characters`);
     }
     return id;

@@ -7,9 +7,9 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsDefined,
   IsInt,
   IsNotEmpty,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -21,6 +21,8 @@ import {
 } from 'class-validator';
 
 import { IsDisplayName } from '../common/http/is-display-name';
+import { Optional } from '../common/http/optional';
+
 import { PaginationQueryDto } from '../common/http/pagination';
 import {
   SIGNATURE_ENCODINGS,
@@ -77,7 +79,7 @@ export class HmacSchemeDto {
   encoding!: SignatureEncoding;
 
   @ApiPropertyOptional({ example: 'X-GitHub-Delivery', description: 'Header with the delivery id' })
-  @IsOptional()
+  @Optional()
   @Matches(HEADER_NAME, { message: 'idHeader must be a header name' })
   idHeader?: string;
 
@@ -85,7 +87,7 @@ export class HmacSchemeDto {
     example: 'id',
     description: 'Payload dot path of the delivery id (when no idHeader)',
   })
-  @IsOptional()
+  @Optional()
   @IsDotPath()
   idField?: string;
 
@@ -94,7 +96,7 @@ export class HmacSchemeDto {
       'Header with Unix seconds. When set, `${timestamp}.${body}` is signed and a 5-minute tolerance applies; ' +
       'without it only the body is signed and replays are stopped by the delivery id alone',
   })
-  @IsOptional()
+  @Optional()
   @Matches(HEADER_NAME, { message: 'timestampHeader must be a header name' })
   timestampHeader?: string;
 }
@@ -105,12 +107,12 @@ export class SubscriberMappingDto {
   ipaasCompanyId!: string;
 
   @ApiPropertyOptional({ example: 'data.companyName' })
-  @IsOptional()
+  @Optional()
   @IsDotPath()
   name?: string;
 
   @ApiPropertyOptional({ example: 'data.customerId' })
-  @IsOptional()
+  @Optional()
   @IsDotPath()
   externalRef?: string;
 }
@@ -127,11 +129,13 @@ export class WebhookRuleDto {
   action!: WebhookAction;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Template version to apply (onboard and reapply)' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   templateId?: string;
 
   @ApiProperty({ type: SubscriberMappingDto })
+  // ValidateNested passes an absent value; a rule without it would fail every delivery it matched.
+  @IsDefined()
   @ValidateNested()
   @Type(() => SubscriberMappingDto)
   subscriber!: SubscriberMappingDto;
@@ -142,7 +146,7 @@ export class WebhookRuleDto {
     example: { region: 'data.region' },
     description: 'Template variable → payload dot path',
   })
-  @IsOptional()
+  @Optional()
   @IsVariablePaths()
   vars?: Record<string, string>;
 }
@@ -151,7 +155,7 @@ export class WebhookRuleDto {
 function IsRuleList(required: boolean): PropertyDecorator {
   return applyDecorators(
     (required ? ApiProperty : ApiPropertyOptional)({ type: [WebhookRuleDto], maxItems: MAX_RULES }),
-    ...(required ? [] : [IsOptional()]),
+    ...(required ? [] : [Optional()]),
     IsArray(),
     ArrayMinSize(1),
     ArrayMaxSize(MAX_RULES),
@@ -167,7 +171,7 @@ function IsRateLimit(): PropertyDecorator {
       maximum: 10000,
       description: 'Deliveries per second (bursts of twice that); default WEBHOOK_RATE_LIMIT_PER_SECOND',
     }),
-    IsOptional(),
+    Optional(),
     IsInt(),
     Min(1),
     Max(10000),
@@ -183,18 +187,18 @@ export class CreateWebhookSourceDto {
   name!: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_SCHEMES, default: 'standard_webhooks' })
-  @IsOptional()
+  @Optional()
   @IsIn(WEBHOOK_SCHEMES)
   scheme?: WebhookScheme;
 
   @ApiPropertyOptional({ type: HmacSchemeDto, description: 'Required for hmac_sha256' })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => HmacSchemeDto)
   hmac?: HmacSchemeDto;
 
   @ApiPropertyOptional({ default: 'type', description: 'Payload dot path of the event type' })
-  @IsOptional()
+  @Optional()
   @IsDotPath()
   eventTypeField?: string;
 
@@ -207,7 +211,7 @@ export class CreateWebhookSourceDto {
 
 export class UpdateWebhookSourceDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @Optional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -221,7 +225,7 @@ export class UpdateWebhookSourceDto {
   rateLimitPerSecond?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 }
@@ -290,12 +294,12 @@ export class WebhookSourceCreatedDto extends WebhookSourceDto {
 
 export class WebhookEventsQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   sourceId?: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(WEBHOOK_EVENT_STATUSES)
   status?: WebhookEventStatus;
 }

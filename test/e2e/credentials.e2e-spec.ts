@@ -31,6 +31,7 @@ describe('subscribers and credentials over HTTP', () => {
   });
 
   describe('POST/GET /v1/subscribers', () => {
+    // No MiSP login is stored here, so iPaaS.com cannot be asked: the company is stored unverified.
     it('should create a subscriber (201) and read it back', async () => {
       const created = await testApp.http
         .post('/v1/subscribers')
@@ -40,8 +41,10 @@ describe('subscribers and credentials over HTTP', () => {
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         ipaasCompanyId: 'company-create-1',
         name: 'Acme Outdoor',
-        status: 'active',
-        statusReason: null,
+        status: 'unverified',
+        statusReason:
+          'not verified at iPaaS.com (MISP_ACCOUNT_MISSING: Store the MiSP login first: PUT /v1/misp-account); ' +
+          'the next sync verifies it',
         healthStatus: 'unknown',
         healthSince: null,
         credentialStatus: 'none',

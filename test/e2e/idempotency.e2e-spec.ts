@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
 import { OffsetClock } from '../../src/common/time/clock';
+import { SandboxCompanies } from '../utils/sandbox-companies';
 import { startTestApp, type TestApp } from '../utils/test-app';
 
 const MINUTE = 60 * 1000;
@@ -17,7 +18,8 @@ describe('Idempotency-Key on job submission', () => {
 
   const jobCount = async (): Promise<number> =>
     Number((await dataSource.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM provisioning_jobs'))[0].n);
-  const body = (companyId = `idem-${randomUUID().slice(0, 8)}`) => ({
+  let companies: SandboxCompanies;
+  const body = (companyId = companies.next()) => ({
     templateId,
     mode: 'apply',
     subscribers: [{ ipaasCompanyId: companyId, name: `Company ${companyId}` }],
@@ -26,6 +28,7 @@ describe('Idempotency-Key on job submission', () => {
   beforeAll(async () => {
     clock = new OffsetClock();
     t = await startTestApp({ PROVISIONING_CONCURRENCY: '0' }, { clock });
+    companies = await SandboxCompanies.of(t);
     dataSource = t.app.get(DataSource);
     const template = await t.http
       .post('/v1/provisioning/templates')

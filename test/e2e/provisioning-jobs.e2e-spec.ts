@@ -19,7 +19,7 @@ import {
   type ServerSentEvent,
   waitForEnd,
 } from '../utils/provisioning-api';
-import { startTestApp, type TestApp } from '../utils/test-app';
+import type { TestApp } from '../utils/test-app';
 import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 
 type Json = Record<string, unknown>;
@@ -35,18 +35,19 @@ const SPEC = {
   customers: [{ email: 'buyer@example.test', firstName: 'Bea', lastName: '{{vars.region}}' }],
 };
 
-/** Rows that register new companies on the way (each test gets its own company ids). */
-function newCompanies(count: number, vars: Record<string, string> = { region: 'eu' }): Json[] {
-  const prefix = randomUUID().slice(0, 8);
-  return Array.from({ length: count }, (_, index) => ({
-    ipaasCompanyId: `co-${prefix}-${index}`,
-    name: `Company ${prefix} ${index}`,
-    vars,
-  }));
-}
-
 describe('provisioning jobs API (scripted steps)', () => {
+  let h: VendorHarness;
   let t: TestApp;
+  /** Companies the emulator serves that no test has registered yet (registration checks iPaaS.com). */
+  let unregistered: string[];
+  const freshCompanyIds = (count: number): string[] => unregistered.splice(0, count);
+  /** Rows that register new companies on the way (each test gets its own company ids). */
+  const newCompanies = (count: number, vars: Record<string, string> = { region: 'eu' }): Json[] =>
+    freshCompanyIds(count).map((ipaasCompanyId, index) => ({
+      ipaasCompanyId,
+      name: `Company ${ipaasCompanyId.slice(0, 8)} ${index}`,
+      vars,
+    }));
   let dataSource: DataSource;
   let workers: ProvisioningWorkers;
   let templateId: string;
@@ -72,7 +73,12 @@ describe('provisioning jobs API (scripted steps)', () => {
       .body as Json[];
 
   beforeAll(async () => {
-    t = await startTestApp({ PROVISIONING_CONCURRENCY: '0' });
+    h = await startVendorHarness({
+      env: { PROVISIONING_CONCURRENCY: '0' },
+      emulator: { seed: { subscribers: 10_100, pendingRequests: 0 } },
+    });
+    t = h.t;
+    unregistered = h.emulator.control.subscriberCompanyIds();
     dataSource = t.app.get(DataSource);
     executor = new ScriptedExecutor((subscriber, step, call) => behaviour(subscriber, step, call));
     workers = startScriptedWorkers(t, { executor });
@@ -81,7 +87,7 @@ describe('provisioning jobs API (scripted steps)', () => {
 
   afterAll(async () => {
     await workers.beforeApplicationShutdown();
-    await t.close();
+    await h.close();
   });
 
   beforeEach(() => {
@@ -97,20 +103,24 @@ describe('provisioning jobs API (scripted steps)', () => {
       items: await count('provisioning_items'),
       subscribers: await count('subscribers'),
     };
+    const [fine, noName, noVars] = freshCompanyIds(3);
     const response = await t.http
       .post('/v1/provisioning/jobs')
       .send({
         templateId,
         mode: 'apply',
         subscribers: [
-          { ipaasCompanyId: 'brand-new-1', name: 'Fine', vars: { region: 'eu' } },
+          { ipaasCompanyId: fine, name: 'Fine', vars: { region: 'eu' } },
           { subscriberId: registered.subscriberId, ipaasCompanyId: 'both-given', vars: { region: 'eu' } },
           { vars: { region: 'eu' } },
           { subscriberId: randomUUID(), vars: { region: 'eu' } },
-          { ipaasCompanyId: 'brand-new-2', vars: { region: 'eu' } },
-          { ipaasCompanyId: 'brand-new-1', name: 'Again', vars: { region: 'eu' } },
+          { ipaasCompanyId: noName, vars: { region: 'eu' } },
+          { ipaasCompanyId: fine, name: 'Again', vars: { region: 'eu' } },
           { subscriberId: registered.subscriberId, vars: { region: 'eu', colour: 'red' } },
-          { ipaasCompanyId: 'brand-new-3', name: 'No vars' },
+          { ipaasCompanyId: noVars, name: 'No vars' },
+          // Not listed by iPaaS.com for the MiSP: refused, never registered.
+          { ipaasCompanyId: 'acme-co', name: 'Acme', vars: { region: 'eu' } },
+          { ipaasCompanyId: randomUUID(), name: 'Nobody', vars: { region: 'eu' } },
         ],
       })
       .expect(400);
@@ -121,9 +131,12 @@ describe('provisioning jobs API (scripted steps)', () => {
       'subscribers.3.subscriberId',
       'subscribers.4.name',
       'subscribers.5',
+      'subscribers.8.ipaasCompanyId',
+      'subscribers.9.ipaasCompanyId',
       'subscribers.6.vars.colour',
       'subscribers.7.vars.region',
     ]);
+    expect(response.body.unknownAtVendor).toEqual(['acme-co', expect.any(String)]);
     expect({
       jobs: await count('provisioning_jobs'),
       items: await count('provisioning_items'),
@@ -254,7 +267,7 @@ describe('provisioning jobs API (scripted steps)', () => {
       expect.objectContaining({
         rowIndex: 0,
         attempts: 1,
-        lastError: { code: 'VENDOR_ERROR', message: 'iPaaS.com: VALD-1001 email is taken' },
+        lastError: { code: 'VENDOR_REJECTED', message: 'iPaaS.com: VALD-1001 email is taken' },
       }),
     ]);
     const skipped = await itemsOf(job.id as string, '&state=skipped');
@@ -562,8 +575,8 @@ describe('provisioning jobs API (scripted steps)', () => {
   });
 
   it('stores a 10,000-row job with real company ids (a body over BODY_LIMIT, within BULK_BODY_LIMIT)', async () => {
-    const rows = Array.from({ length: 10_000 }, (_, index) => ({
-      ipaasCompanyId: randomUUID(),
+    const rows = freshCompanyIds(10_000).map((ipaasCompanyId, index) => ({
+      ipaasCompanyId,
       name: `Outdoor Supply Company number ${index}`,
       vars: { region: 'eu' },
     }));

@@ -35,6 +35,7 @@ import {
   type PostgresInstances,
   startPostgresInstances,
 } from '../utils/postgres-instances';
+import { SandboxCompanies } from '../utils/sandbox-companies';
 import { startTestApp, type TestApp } from '../utils/test-app';
 
 const LEASE_MS = 30_000;
@@ -119,6 +120,7 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
   let dataSource: DataSource;
   let ledger: LedgerRepository;
   let clock: OffsetClock;
+  let companies: SandboxCompanies;
 
   const item = async (id: string): Promise<ProvisioningItemEntity> =>
     await dataSource.getRepository(ProvisioningItemEntity).findOneByOrFail({ id });
@@ -134,16 +136,14 @@ describe('provisioning ledger: claims, leases and fencing (SQLite)', () => {
     (
       await t.http
         .post('/v1/subscribers')
-        .send({
-          ipaasCompanyId: `ledger-company-${index}-${randomUUID().slice(0, 8)}`,
-          name: `Company ${index}`,
-        })
+        .send({ ipaasCompanyId: companies.next(), name: `Company ${index}` })
         .expect(201)
     ).body.id as string;
 
   beforeAll(async () => {
     clock = new OffsetClock();
     t = await startTestApp({ PROVISIONING_CONCURRENCY: '0' }, { clock });
+    companies = await SandboxCompanies.of(t);
     dataSource = t.app.get(DataSource);
     ledger = t.app.get(LedgerRepository);
   });

@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 
 import { CredentialsService } from '../../src/credentials/credentials.service';
 import { SubscriberEntity } from '../../src/subscribers/subscriber.entity';
-import { startTestApp, type TestApp } from '../utils/test-app';
+import type { TestApp } from '../utils/test-app';
+import { startVendorHarness, type VendorHarness } from '../utils/vendor-harness';
 
 interface SubscriberBody {
   id: string;
@@ -19,14 +20,17 @@ interface SubscriberBody {
 }
 
 describe('subscriber registry over HTTP', () => {
+  let harness: VendorHarness;
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Registration checks the company at iPaaS.com: each test registers the next company the emulator serves.
+    harness = await startVendorHarness({ emulator: { seed: { subscribers: 60, pendingRequests: 0 } } });
+    t = harness.t;
   });
 
   afterAll(async () => {
-    await t.close();
+    await harness.close();
   });
 
   let sequence = 0;
@@ -34,7 +38,11 @@ describe('subscriber registry over HTTP', () => {
     sequence += 1;
     const response = await t.http
       .post('/v1/subscribers')
-      .send({ ipaasCompanyId: `company-${sequence}`, name: `Company ${sequence}`, ...fields })
+      .send({
+        ipaasCompanyId: harness.emulator.control.subscriberCompanyIds()[sequence],
+        name: `Company ${sequence}`,
+        ...fields,
+      })
       .expect(201);
     return response.body as SubscriberBody;
   };

@@ -28,7 +28,10 @@ export class AppError extends Error {
     return new AppError(ErrorCode.NOT_FOUND, `${what} was not found`);
   }
 
-  static validation(errors: FieldProblem[]): AppError {
-    return new AppError(ErrorCode.VALIDATION_FAILED, `${errors.length} field(s) are invalid`, { errors });
+  static validation(errors: FieldProblem[], extensions?: Record<string, unknown>): AppError {
+    return new AppError(ErrorCode.VALIDATION_FAILED, `${errors.length} field(s) are invalid`, {
+      errors,
+      extensions,
+    });
   }
 }

@@ -5,6 +5,7 @@
 export enum ErrorCode {
   VALIDATION_FAILED = 'VALIDATION_FAILED',
   MALFORMED_JSON = 'MALFORMED_JSON',
+  BODY_TOO_DEEP = 'BODY_TOO_DEEP',
   BAD_REQUEST = 'BAD_REQUEST',
   UNAUTHORIZED = 'UNAUTHORIZED',
   FORBIDDEN = 'FORBIDDEN',
@@ -13,6 +14,8 @@ export enum ErrorCode {
   CONFLICT = 'CONFLICT',
   STAFF_OWNS_API_KEYS = 'STAFF_OWNS_API_KEYS',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
   UNPROCESSABLE = 'UNPROCESSABLE',
   RATE_LIMITED = 'RATE_LIMITED',
@@ -20,6 +23,9 @@ export enum ErrorCode {
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   VAULT_DECRYPT_FAILED = 'VAULT_DECRYPT_FAILED',
   VENDOR_ERROR = 'VENDOR_ERROR',
+  VENDOR_REJECTED = 'VENDOR_REJECTED',
+  VENDOR_NOT_FOUND = 'VENDOR_NOT_FOUND',
+  VENDOR_CONFLICT = 'VENDOR_CONFLICT',
   VENDOR_UNAVAILABLE = 'VENDOR_UNAVAILABLE',
   VENDOR_RATE_LIMITED = 'VENDOR_RATE_LIMITED',
   VENDOR_QUOTA_EXHAUSTED = 'VENDOR_QUOTA_EXHAUSTED',
@@ -33,6 +39,7 @@ export enum ErrorCode {
   SUBSCRIBER_INACTIVE = 'SUBSCRIBER_INACTIVE',
   SUBSCRIBER_UNHEALTHY = 'SUBSCRIBER_UNHEALTHY',
   SUBSCRIBER_SYNC_RUNNING = 'SUBSCRIBER_SYNC_RUNNING',
+  SUBSCRIBER_UNKNOWN_AT_VENDOR = 'SUBSCRIBER_UNKNOWN_AT_VENDOR',
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
   IDEMPOTENCY_KEY_IN_USE = 'IDEMPOTENCY_KEY_IN_USE',
   PROVISIONING_JOB_STATE_CONFLICT = 'PROVISIONING_JOB_STATE_CONFLICT',
@@ -50,6 +57,7 @@ export interface ErrorCatalogEntry {
 export const ERROR_CATALOG = {
   [ErrorCode.VALIDATION_FAILED]: { status: 400, title: 'The request is not valid' },
   [ErrorCode.MALFORMED_JSON]: { status: 400, title: 'The request body is not valid JSON' },
+  [ErrorCode.BODY_TOO_DEEP]: { status: 400, title: 'The request body nests arrays or objects too deeply' },
   [ErrorCode.BAD_REQUEST]: { status: 400, title: 'Bad request' },
   [ErrorCode.UNAUTHORIZED]: { status: 401, title: 'Authentication is required' },
   [ErrorCode.FORBIDDEN]: { status: 403, title: 'Not allowed for this caller' },
@@ -61,6 +69,8 @@ export const ERROR_CATALOG = {
     title: 'The staff user owns active API keys: delete with ?keys=revoke or ?keys=transfer:<staff id>',
   },
   [ErrorCode.PAYLOAD_TOO_LARGE]: { status: 413, title: 'The request body is too large' },
+  [ErrorCode.HEADERS_TOO_LARGE]: { status: 431, title: 'The request line or headers are too large' },
+  [ErrorCode.REQUEST_TIMEOUT]: { status: 408, title: 'The request was not received in time' },
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.UNPROCESSABLE]: { status: 422, title: 'The request cannot be processed' },
   [ErrorCode.RATE_LIMITED]: { status: 429, title: 'Too many requests' },
@@ -69,7 +79,22 @@ export const ERROR_CATALOG = {
   // A stored ciphertext that does not open is a server-side data problem (tampered row, wrong key), never
   // something the caller can fix by changing the request.
   [ErrorCode.VAULT_DECRYPT_FAILED]: { status: 500, title: 'A stored secret could not be decrypted' },
-  [ErrorCode.VENDOR_ERROR]: { status: 502, title: 'iPaaS.com refused or failed the call' },
+  // Vendor answers about the request (4xx) are the caller's to fix and answer 4xx; only vendor faults (an
+  // answer Tenantry cannot use, 5xx, timeouts, network) are 502/503, which read as an outage.
+  [ErrorCode.VENDOR_ERROR]: { status: 502, title: 'iPaaS.com gave an answer Tenantry cannot use' },
+  [ErrorCode.VENDOR_REJECTED]: {
+    status: 422,
+    title: "iPaaS.com refused the request (a vendor 400 or 403); see the vendor's code and message",
+  },
+  [ErrorCode.VENDOR_NOT_FOUND]: {
+    status: 404,
+    title: 'iPaaS.com does not know what the request names (a vendor 404)',
+  },
+  [ErrorCode.VENDOR_CONFLICT]: {
+    status: 409,
+    title:
+      "iPaaS.com refused the request as conflicting with its state (a vendor 409); see the vendor's code",
+  },
   [ErrorCode.VENDOR_UNAVAILABLE]: {
     status: 503,
     title: 'iPaaS.com is unreachable for this company right now',
@@ -100,13 +125,19 @@ export const ERROR_CATALOG = {
   },
   [ErrorCode.SUBSCRIBER_INACTIVE]: {
     status: 409,
-    title: 'The subscriber is suspended or offboarded; no vendor calls are made for it',
+    title:
+      'The subscriber is suspended, offboarded or not yet verified at iPaaS.com; no vendor calls are made for it',
   },
   [ErrorCode.SUBSCRIBER_UNHEALTHY]: {
     status: 409,
     title: "The subscriber's last confirmed health check was unhealthy; bulk work skips it until it recovers",
   },
   [ErrorCode.SUBSCRIBER_SYNC_RUNNING]: { status: 409, title: 'A subscriber sync is already running' },
+  [ErrorCode.SUBSCRIBER_UNKNOWN_AT_VENDOR]: {
+    status: 422,
+    title:
+      'iPaaS.com does not list the company for the MiSP (neither served nor requesting); nothing was stored',
+  },
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: {
     status: 422,
     title: 'The Idempotency-Key was already used with a different request',

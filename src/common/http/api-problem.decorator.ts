@@ -52,10 +52,11 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict with the current state',
   413: 'Body too large',
-  422: 'Unprocessable',
+  422: 'Unprocessable (also iPaaS.com refusing the request: VENDOR_REJECTED, VENDOR_CREDENTIAL_REJECTED)',
   429: 'Rate limited',
   500: 'Unexpected error (generic body)',
-  503: 'Not ready',
+  502: 'iPaaS.com gave an answer Tenantry cannot use (VENDOR_ERROR)',
+  503: 'Not ready, or iPaaS.com unavailable (VENDOR_UNAVAILABLE, VENDOR_RATE_LIMITED)',
 };
 
 /** Documents problem+json error responses for the given statuses (400 and 500 are always added). */

@@ -6,16 +6,36 @@ import { IsInt, Max, Min } from 'class-validator';
 export const PAGINATION_HEADER = 'X-Pagination';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
+/**
+ * Largest page number. The offset `(pageNumber - 1) × pageSize` must be an exact JavaScript integer (below
+ * 2^53) and an OFFSET both databases take (a signed 64-bit integer): `1e308` became `Infinity` in the SQL and
+ * `1e20` overflowed SQLite. 2^31 - 1 keeps the offset below 2^40, far inside both and far past any real list.
+ */
+export const MAX_PAGE_NUMBER = 2_147_483_647;
 
 /** `pageNumber` (1-based) and `pageSize`, as iPaaS.com names them, so MiSP tooling pages Tenantry the same way. */
 export class PaginationQueryDto {
-  @ApiProperty({ required: false, minimum: 1, default: 1, description: '1-based page number' })
+  @ApiProperty({
+    required: false,
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_NUMBER,
+    default: 1,
+    description: '1-based page number',
+  })
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE_NUMBER)
   pageNumber = 1;
 
-  @ApiProperty({ required: false, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiProperty({
+    required: false,
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -3,6 +3,7 @@ import { json, type NextFunction, type Request, type RequestHandler, type Respon
 import { from, mergeMap, type Observable } from 'rxjs';
 
 import { AppConfig } from '../../config/app-config';
+import { refuseUnsafeJsonBodies } from './json-shape';
 
 /**
  * Request bodies that must not be read before the caller is known. The route marks the request (Express
@@ -47,10 +48,14 @@ export class BulkBodyInterceptor implements NestInterceptor {
         resolve();
         return;
       }
-      void this.parse(request, http.getResponse<Response>(), (error?: unknown) =>
+      const response = http.getResponse<Response>();
+      const settle = (error?: unknown): void =>
         error === undefined
           ? resolve()
-          : reject(error instanceof Error ? error : new Error('the request body could not be read')),
+          : reject(error instanceof Error ? error : new Error('the request body could not be read'));
+      // Then the same shape check every other body gets from the middleware (too deep, prototype-named keys).
+      void this.parse(request, response, (error?: unknown) =>
+        error === undefined ? refuseUnsafeJsonBodies(request, response, settle) : settle(error),
       );
     });
     return from(read).pipe(mergeMap(() => next.handle()));

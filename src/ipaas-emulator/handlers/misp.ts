@@ -104,17 +104,12 @@ export const deleteRoleShare: Handler = (ctx) => {
 
 export const listSubscribers: Handler = (ctx) => {
   const misp = mispOf(ctx);
-  const shares = new Map<string, number>();
-  for (const s of ctx.state.roleShares.values()) {
-    if (s.mispId === misp && s.status === 'active') {
-      shares.set(s.subscriberId, (shares.get(s.subscriberId) ?? 0) + 1);
-    }
-  }
+  // Counted for the page's companies only (a 10,000-subscriber MiSP is read 100 per page).
   return paged(ctx, ctx.state.subscribersOf(misp), ({ company, since }) => ({
     company_id: company.id,
     name: company.name,
     since_date_time: isoAt(since),
-    active_role_shares: shares.get(company.id) ?? 0,
+    active_role_shares: ctx.state.activeShareCount(misp, company.id),
   }));
 };
 

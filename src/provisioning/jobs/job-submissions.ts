@@ -9,6 +9,7 @@ import { Clock } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
 import { Transactions } from '../../database/transactions';
 import { isUniqueViolation } from '../../database/unique-violation';
+import { CompanyRegistration, unknownCompanyMessage } from '../../relationships/company-registration';
 import { IdGenerator } from '../../subscribers/id-generator';
 import { newSubscriberRow, SubscriberEntity } from '../../subscribers/subscriber.entity';
 import { newItemRow, newJobRow, toPlannedStep, toStepRow } from '../ledger/ledger-rows';
@@ -57,6 +58,7 @@ export class JobSubmissions {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly registration: CompanyRegistration,
   ) {}
 
   async submit(
@@ -139,6 +141,7 @@ export class JobSubmissions {
         .sort((a, b) => a.rowIndex - b.rowIndex)
         .map((item) => ({ subscriberId: item.subscriberId }));
     const { identities, newSubscribers } = await this.identify(rows, problems);
+    const unknownAtVendor = await this.checkAtVendor(rows, identities, newSubscribers, problems);
     const prepared: PreparedRow[] = [];
     identities.forEach((identity, index) => {
       if (identity === null) {
@@ -181,7 +184,7 @@ export class JobSubmissions {
       });
     });
     if (problems.length > 0 || template === null) {
-      throw AppError.validation(problems);
+      throw AppError.validation(problems, unknownAtVendor.length > 0 ? { unknownAtVendor } : undefined);
     }
     return { template, rows: prepared, newSubscribers };
   }
@@ -301,6 +304,44 @@ export class JobSubmissions {
     return { identities, newSubscribers: [...newByCompany.values()] };
   }
 
+  /**
+   * Companies a job would register must be ones iPaaS.com lists for the MiSP: one reading of the listing for
+   * the whole request (not one per row), each unknown row refused (the 400 lists them, nothing is stored;
+   * `unknownAtVendor` names the companies). A new company takes the vendor's status, or `unverified` when the
+   * listing cannot be read.
+   */
+  private async checkAtVendor(
+    rows: readonly JobRowDto[],
+    identities: readonly (Identity | null)[],
+    newSubscribers: SubscriberEntity[],
+    problems: FieldProblem[],
+  ): Promise<string[]> {
+    if (newSubscribers.length === 0) {
+      return [];
+    }
+    const check = await this.registration.check(newSubscribers.map((entity) => entity.ipaasCompanyId));
+    const unknown = new Set<string>();
+    for (const entity of newSubscribers) {
+      const fields = check.fieldsOf(entity.ipaasCompanyId);
+      if (fields === undefined) {
+        unknown.add(entity.id);
+      } else {
+        Object.assign(entity, fields);
+      }
+    }
+    const unknownAtVendor: string[] = [];
+    identities.forEach((identity, index) => {
+      if (identity !== null && unknown.has(identity.id)) {
+        unknownAtVendor.push(identity.ipaasCompanyId);
+        problems.push({
+          field: `subscribers.${index}.ipaasCompanyId`,
+          message: unknownCompanyMessage(rows[index].ipaasCompanyId as string),
+        });
+      }
+    });
+    return unknownAtVendor;
+  }
+
   private async lookUp(
     column: 'id' | 'ipaasCompanyId',
     values: readonly (string | undefined)[],
@@ -319,7 +360,7 @@ export class JobSubmissions {
     return found;
   }
 
-  /** A company registered by a job starts active, like one registered by hand (POST /v1/subscribers). */
+  /** A company registered by a job; `checkAtVendor` gives it the vendor's status before it is stored. */
   private newSubscriber(ipaasCompanyId: string, name: string, now: Date): SubscriberEntity {
     return newSubscriberRow(this.ids.newId(), now, { ipaasCompanyId, name });
   }

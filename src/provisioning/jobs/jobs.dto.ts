@@ -7,7 +7,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsUUID,
   Length,
   Matches,
@@ -19,6 +18,8 @@ import {
 } from 'class-validator';
 
 import { IsDisplayName } from '../../common/http/is-display-name';
+import { Optional } from '../../common/http/optional';
+
 import { PaginationQueryDto } from '../../common/http/pagination';
 import {
   ITEM_STATES,
@@ -59,15 +60,17 @@ function IsVariableMap(): PropertyDecorator {
 
 export class JobRowDto {
   @ApiPropertyOptional({ description: 'A registered subscriber (or give ipaasCompanyId)', format: 'uuid' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   subscriberId?: string;
 
   @ApiPropertyOptional({
-    description: 'The company id at iPaaS.com; an unknown one is registered as a new active subscriber',
+    description:
+      'The company id at iPaaS.com; one not registered yet is registered (it must be listed by iPaaS.com for ' +
+      "the MiSP, and starts in the vendor's status)",
     example: '9f3c1a52-7d0e-4b8a-a1f4-2c6b9e0d7a31',
   })
-  @IsOptional()
+  @Optional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, {
     message: 'ipaasCompanyId must be 1-64 of A-Z a-z 0-9 . _ : - (starting with a letter or digit)',
   })
@@ -78,7 +81,7 @@ export class JobRowDto {
     minLength: 1,
     maxLength: 200,
   })
-  @IsOptional()
+  @Optional()
   @Length(1, 200)
   @IsDisplayName()
   name?: string;
@@ -89,7 +92,7 @@ export class JobRowDto {
     additionalProperties: { type: 'string' },
     example: { region: 'eu-west' },
   })
-  @IsOptional()
+  @Optional()
   @IsVariableMap()
   vars?: Record<string, string>;
 }
@@ -98,7 +101,7 @@ export class JobOptionsDto {
   @ApiPropertyOptional({
     description: 'Validate the whole request and answer 200 with what would be stored; nothing is stored',
   })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   dryRun?: boolean;
 
@@ -107,7 +110,7 @@ export class JobOptionsDto {
     minimum: 1,
     maximum: 1000,
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(1000)
@@ -127,7 +130,7 @@ export class CreateJobDto {
     format: 'uuid',
     description: 'apply only: execute exactly the steps of this finished plan job (drift is flagged)',
   })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   planId?: string;
 
@@ -136,7 +139,7 @@ export class CreateJobDto {
     maxItems: MAX_JOB_ROWS,
     description: 'One row per company (required unless planId is given: then the plan’s companies)',
   })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_JOB_ROWS)
@@ -145,7 +148,7 @@ export class CreateJobDto {
   subscribers?: JobRowDto[];
 
   @ApiPropertyOptional({ type: JobOptionsDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => JobOptionsDto)
   options?: JobOptionsDto;
@@ -379,7 +382,7 @@ export class ItemResponseDto {
 
 export class ListItemsQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: ITEM_STATES })
-  @IsOptional()
+  @Optional()
   @IsIn(ITEM_STATES)
   state?: ItemState;
 }
@@ -389,7 +392,7 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export class ReportQueryDto {
   @ApiPropertyOptional({ enum: REPORT_FORMATS, default: 'json' })
-  @IsOptional()
+  @Optional()
   @IsIn(REPORT_FORMATS)
   format: ReportFormat = 'json';
 }

@@ -12,12 +12,14 @@ import {
   Max,
   Min,
   ValidateBy,
-  ValidateIf,
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 
 import { IsDisplayName } from '../../common/http/is-display-name';
+import { Optional } from '../../common/http/optional';
+import { isReservedKey, reservedKeyMessage } from '../../common/reserved-keys';
+
 import {
   type CustomerSpec,
   isEmailShaped,
@@ -31,10 +33,6 @@ import {
   VARIABLE_NAME_PATTERN,
   type VariableSpec,
 } from './template-spec';
-
-/** Absent is fine; present means valid (null is refused rather than read as "absent"). */
-const Optional = (): PropertyDecorator =>
-  ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 /** A list of at most TEMPLATE_LIMITS.listItems objects, each validated as `type`. */
 function NestedList(type: () => new () => object): PropertyDecorator {
@@ -236,6 +234,14 @@ export class VariableSpecDto implements VariableSpec {
   @IsString()
   @Matches(VARIABLE_NAME_PATTERN, {
     message: 'name must be 1-40 of A-Z a-z 0-9 _, starting with a letter',
+  })
+  // A job row gives it as a key of `vars`, where such a name is refused (src/common/reserved-keys.ts).
+  @ValidateBy({
+    name: 'isNotReservedKey',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !isReservedKey(value),
+      defaultMessage: (args) => `name ${reservedKeyMessage(String(args?.value))}`,
+    },
   })
   name!: string;
 

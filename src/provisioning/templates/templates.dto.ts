@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 
 import { TEMPLATE_LIMITS } from './template-spec';
 import { TemplateSpecDto } from './template-spec.dto';
@@ -15,6 +15,8 @@ class TemplateBodyFields {
   description?: string;
 
   @ApiProperty({ type: TemplateSpecDto, description: 'The desired state of each company' })
+  // ValidateNested passes an absent value: without this a body with no spec reached the checks (500).
+  @IsDefined()
   @ValidateNested()
   @Type(() => TemplateSpecDto)
   spec!: TemplateSpecDto;

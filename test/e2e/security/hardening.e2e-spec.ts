@@ -6,6 +6,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { spawnTs } from '../../utils/child-process';
+import { SandboxCompanies } from '../../utils/sandbox-companies';
 import { makeTempDirectory, startTestApp, type TestApp } from '../../utils/test-app';
 import { databaseUrlOf, dropDirectoryDatabases, makeDatabaseDirectory } from '../../utils/test-database';
 
@@ -17,9 +18,11 @@ const DISPLAY_NAME_PROBLEM = /must not contain control characters, line separato
 /** Issue 15 item 9: hardening of metrics, names, CSV exports, the sandbox banner, the dev key file, payloads. */
 describe('hardening (issue 15 item 9)', () => {
   let t: TestApp;
+  let sandbox: SandboxCompanies;
 
   beforeAll(async () => {
     t = await startTestApp();
+    sandbox = await SandboxCompanies.of(t);
   });
 
   afterAll(async () => {
@@ -30,7 +33,7 @@ describe('hardening (issue 15 item 9)', () => {
     const subscriber = (
       await t.http
         .post('/v1/subscribers')
-        .send({ ipaasCompanyId: `metrics-${randomBytes(4).toString('hex')}`, name: 'Metrics Co' })
+        .send({ ipaasCompanyId: sandbox.next(), name: 'Metrics Co' })
         .expect(201)
     ).body as { id: string };
     await t.http.get(`/v1/subscribers/${subscriber.id}`).expect(200);
@@ -78,7 +81,7 @@ describe('hardening (issue 15 item 9)', () => {
     const subscriber = (
       await t.http
         .post('/v1/subscribers')
-        .send({ ipaasCompanyId: `names-${randomBytes(4).toString('hex')}`, name: 'شركة الاختبار' })
+        .send({ ipaasCompanyId: sandbox.next(), name: 'شركة الاختبار' })
         .expect(201)
     ).body as { id: string };
     const bad = ['Acme\nINFO forged', 'invoice\u202Efdp.exe', '\u001b[31mred', 'a\u0085b', 'a\u2028b'];

@@ -12,6 +12,7 @@ import {
   ScriptedExecutor,
   startScriptedWorkers,
 } from '../../utils/provisioning-fakes';
+import { SandboxCompanies } from '../../utils/sandbox-companies';
 import { createApiKey, startTestApp, type TestApp } from '../../utils/test-app';
 
 type Json = Record<string, unknown>;
@@ -34,6 +35,7 @@ describe('live streams are capped, bounded and kept alive (issue 15, item 7)', (
   let workers: ProvisioningWorkers;
   let behaviour: () => Promise<StepOutcome>;
   let templateId: string;
+  let sandbox: SandboxCompanies;
   const opened: Opened[] = [];
 
   function open(jobId: string, apiKey: string, lastEventId?: string): Promise<Opened> {
@@ -82,15 +84,15 @@ describe('live streams are capped, bounded and kept alive (issue 15, item 7)', (
       : new Promise((resolve) => stream.response.once('end', resolve));
 
   async function submit(companies: number): Promise<string> {
-    const prefix = randomUUID().slice(0, 8);
     const job = await t.http
       .post('/v1/provisioning/jobs')
       .send({
         templateId,
         mode: 'apply',
+        // Companies the sandbox serves: a job row registers its company only when iPaaS.com lists it.
         subscribers: Array.from({ length: companies }, (_, index) => ({
-          ipaasCompanyId: `co-${prefix}-${index}`,
-          name: `Company ${prefix} ${index}`,
+          ipaasCompanyId: sandbox.next(),
+          name: `Company ${index}`,
         })),
       })
       .expect(201);
@@ -105,6 +107,7 @@ describe('live streams are capped, bounded and kept alive (issue 15, item 7)', (
       SSE_REPLAY_EVENTS: String(REPLAY),
       SSE_HEARTBEAT_SECONDS: '1',
     });
+    sandbox = await SandboxCompanies.of(t);
     server = t.server as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     behaviour = () => Promise.resolve(created(1));

@@ -16,7 +16,7 @@
  * Options: --only sqlite,postgres,soak   --no-hog | --hog-only   --seed N   --quick (100/300/200 companies,
  * 5/3 kills: a smoke run)   --postgres-url URL (a server; a fresh database is made on it per run; default
  * TEST_POSTGRES_URL, else a throwaway cluster from scripts/pg-throwaway.sh)   --lease-ms N (PROVISIONING_LEASE_MS
- * of every run instead of the default 30000).
+ * of every run instead of the default 30000, and IPAAS_TIMEOUT_MS half of it).
  */
 import { parseArgs } from 'node:util';
 
@@ -181,7 +181,16 @@ async function main(): Promise<void> {
   const all = scenarios(values.quick).map((scenario) =>
     leaseMs === undefined
       ? scenario
-      : { ...scenario, tenantryEnv: { ...scenario.tenantryEnv, PROVISIONING_LEASE_MS: leaseMs } },
+      : {
+          ...scenario,
+          tenantryEnv: {
+            ...scenario.tenantryEnv,
+            PROVISIONING_LEASE_MS: leaseMs,
+            // A lease must exceed the vendor timeout (a write is sent only with more than one timeout of lease
+            // left); half the lease, as the crash test has it.
+            IPAAS_TIMEOUT_MS: String(Math.max(100, Math.floor(Number(leaseMs) / 2))),
+          },
+        },
   );
   const unknown = only.filter((name) => !all.some((scenario) => scenario.name === name));
   if (unknown.length > 0 || (values['no-hog'] && values['hog-only'])) {

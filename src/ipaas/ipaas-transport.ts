@@ -36,7 +36,7 @@ export class IpaasTransport {
     this.http = axios.create({
       baseURL: baseUrl,
       allowAbsoluteUrls: false,
-      timeout: settings.timeoutMs,
+      // No axios timeout: send() runs its own (see deadline()), which a busy event loop cannot trip falsely.
       maxRedirects: 0,
       maxContentLength: settings.maxResponseBytes,
       maxBodyLength: settings.maxResponseBytes,
@@ -57,8 +57,10 @@ export class IpaasTransport {
     if (!request.path.startsWith('/')) {
       throw new Error(`Vendor paths are relative to the configured base URL: ${request.path}`);
     }
+    const deadline = this.deadline();
     try {
       const response = await this.http.request<string>({
+        signal: deadline.signal,
         method: request.method,
         url: request.path,
         params: request.query,
@@ -78,8 +80,38 @@ export class IpaasTransport {
       }
       return { status: response.status, statusText: response.statusText, headers, body: response.data ?? '' };
     } catch (error) {
-      throw transportError(error);
+      throw deadline.signal.aborted
+        ? new VendorError('timeout', 'The vendor did not answer in time')
+        : transportError(error);
+    } finally {
+      deadline.clear();
     }
+  }
+
+  /**
+   * The timeout of one attempt. When its timer fires, the abort waits for one turn of the event loop
+   * (setImmediate runs after the poll phase that reads sockets): on a starved CPU the timer and the vendor's
+   * answer can both be due when the loop gets to run, and timers go first. Aborting there would throw away an
+   * answer that had arrived and retry the call (a read counted twice at the vendor; a create that needs its
+   * landed check). Deferred, the waiting answer is read first and the abort finds the request done.
+   */
+  private deadline(): { signal: AbortSignal; clear: () => void } {
+    const controller = new AbortController();
+    let done = false;
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (!done) {
+          controller.abort();
+        }
+      });
+    }, this.settings.timeoutMs);
+    return {
+      signal: controller.signal,
+      clear: () => {
+        done = true;
+        clearTimeout(timer);
+      },
+    };
   }
 }
 
